@@ -1,0 +1,8 @@
+"""The JSON API under /api/v1."""
+
+from fastapi import APIRouter
+
+from app.api import catalog
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(catalog.router)

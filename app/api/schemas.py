@@ -1,0 +1,100 @@
+"""Response models of the catalog API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.catalog.queries import DeckSummary
+from app.markdown import render_inline, render_markdown
+from app.models import Card
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="What went wrong, in a sentence.")
+
+
+class DeckOut(BaseModel):
+    slug: str
+    title: str
+    description: str
+    topics: list[str]
+    checklist: list[str]
+    advice: str
+    card_count: int = Field(description="Active (not retired) cards.")
+    cards_by_difficulty: dict[Literal["easy", "medium", "hard"], int]
+
+    @classmethod
+    def of(cls, summary: DeckSummary) -> DeckOut:
+        deck = summary.deck
+        return cls(
+            slug=deck.slug,
+            title=deck.title,
+            description=deck.description,
+            topics=[topic.slug for topic in deck.topics],
+            checklist=list(deck.checklist),
+            advice=deck.advice,
+            card_count=summary.card_count,
+            cards_by_difficulty={
+                level: summary.by_difficulty.get(level, 0) for level in ("easy", "medium", "hard")
+            },
+        )
+
+
+class ChoiceOut(BaseModel):
+    text: str
+    correct: bool
+    why: str
+
+
+class DemoRef(BaseModel):
+    name: str
+    params: dict[str, Any]
+
+
+class CardOut(BaseModel):
+    slug: str
+    deck: str
+    number: int
+    difficulty: Literal["easy", "medium", "hard"]
+    topics: list[str]
+    question: str = Field(description="Markdown with $math$.")
+    answer: str = Field(description="Markdown with $inline$ and $$display$$ math.")
+    question_html: str = Field(description="The question rendered and sanitised; math as TeX.")
+    answer_html: str = Field(description="The answer rendered and sanitised; math as TeX.")
+    demo: DemoRef | None
+    exercise: str | None
+    choices: list[ChoiceOut]
+    retired: bool
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, card: Card) -> CardOut:
+        return cls(
+            slug=card.slug,
+            deck=card.deck.slug,
+            number=card.number,
+            difficulty=card.difficulty,  # type: ignore[arg-type]
+            topics=[topic.slug for topic in card.topics],
+            question=card.question,
+            answer=card.answer,
+            question_html=render_inline(card.question),
+            answer_html=render_markdown(card.answer),
+            demo=DemoRef(name=card.demo_name, params=card.demo_params) if card.demo_name else None,
+            exercise=card.exercise,
+            choices=[ChoiceOut(text=c.text, correct=c.correct, why=c.why) for c in card.choices],
+            retired=card.retired_at is not None,
+            updated_at=card.updated_at,
+        )
+
+
+class CardPageOut(BaseModel):
+    items: list[CardOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at end.")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]

@@ -1,0 +1,1 @@
+"""The card catalog: deck YAML schema, the loader that upserts decks, and read queries."""

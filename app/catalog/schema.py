@@ -1,0 +1,90 @@
+"""The deck file schema (content/*.yaml) as pydantic models; see DESIGN.md "A deck file"."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Difficulty = Literal["easy", "medium", "hard"]
+
+
+def _slug(value: str) -> str:
+    if not SLUG_RE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits and hyphens")
+    return value
+
+
+def _registry_name(value: str) -> str:
+    if not NAME_RE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a name: use lowercase letters, digits and underscores")
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+Slug = Annotated[str, Field(max_length=100), AfterValidator(_slug)]
+RegistryName = Annotated[str, Field(max_length=100), AfterValidator(_registry_name)]
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(_non_empty)]
+
+
+class Strict(BaseModel):
+    # Unknown keys are typos more often than not: reject them instead of ignoring them.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ChoiceSpec(Strict):
+    text: Text
+    correct: bool = False
+    why: Text
+
+
+class DemoSpec(Strict):
+    name: RegistryName
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class CardSpec(Strict):
+    slug: Slug
+    number: int = Field(ge=1, le=100_000)
+    difficulty: Difficulty
+    topics: list[Slug] = Field(min_length=1)
+    question: Text
+    answer: Text
+    demo: DemoSpec | None = None
+    exercise: RegistryName | None = None
+    choices: list[ChoiceSpec] = Field(default_factory=list, max_length=8)
+
+    @field_validator("choices")
+    @classmethod
+    def _one_correct_choice(cls, choices: list[ChoiceSpec]) -> list[ChoiceSpec]:
+        if not choices:
+            return choices  # a card without a quiz is fine
+        if len(choices) < 2:
+            raise ValueError("a multiple-choice card needs at least 2 choices")
+        correct = sum(choice.correct for choice in choices)
+        if correct != 1:
+            raise ValueError(f"exactly one choice must be correct, found {correct}")
+        return choices
+
+
+class DeckMeta(Strict):
+    slug: Slug
+    title: Text
+    description: str = ""
+    topics: list[Slug] = Field(min_length=1)
+    checklist: list[Text] = Field(default_factory=list)
+    advice: str = ""
+
+
+class DeckFile(Strict):
+    deck: DeckMeta
+    cards: list[CardSpec] = Field(min_length=1)

@@ -1,0 +1,79 @@
+"""Settings: the one place environment variables are read (prefix GRADCARDS_)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field is documented in the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="GRADCARDS_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Directory for the SQLite database and the generated secret key.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means SQLite at DATA_DIR/gradcards.db.",
+    )
+    content_dir: Path = Field(
+        default=Path("content"), description="Directory of deck YAML files loaded at start."
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs sessions; generated once into DATA_DIR/secret_key when empty.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `gradcards serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `gradcards serve` binds.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        default="info", description="Log level of the app and of uvicorn."
+    )
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'gradcards.db'}"
+        if not self.secret_key:
+            self.secret_key = _load_or_create_secret(self.data_dir)
+        elif len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            # A short secret makes signed cookies guessable; refuse rather than run unsafely.
+            raise ValueError(
+                f"GRADCARDS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters "
+                "(leave it unset to have one generated)"
+            )
+        return self
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """Read the secret kept in the data dir, creating it (mode 0600) on first use."""
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: if two processes start at once, exactly one writes and the other reads its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,83 @@
+"""create_app(): the FastAPI factory that wires settings, database, routes, pages and errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from app import __version__, api, web
+from app.api import health
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_error_handlers
+from app.markdown import render_inline, render_markdown
+from app.paths import resource_dir
+
+# Only our own scripts, styles and fonts: no inline script, no CDN.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for `settings` (the environment's when None). The schema must be migrated."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="gradcards",
+        version=__version__,
+        summary="Backpropagation flashcards whose answers are demonstrated by a live engine.",
+        docs_url=None,  # served by app.web from vendored Swagger UI (no CDN)
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = make_templates()
+
+    app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
+    app.include_router(api.router)
+    app.include_router(health.router)
+    app.include_router(web.router)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def make_templates() -> Jinja2Templates:
+    """Jinja2 templates with the Markdown filters the pages use."""
+    templates = Jinja2Templates(directory=resource_dir("templates"))
+    # The renderers sanitise their output, so it is marked safe for autoescaping.
+    templates.env.filters["markdown"] = lambda text: Markup(render_markdown(text))
+    templates.env.filters["markdown_inline"] = lambda text: Markup(render_inline(text))
+    return templates

@@ -1,0 +1,38 @@
+// Progressive enhancement for the pages: math rendered by KaTeX, Space reveals an answer.
+(function () {
+  "use strict";
+
+  function renderMath(root) {
+    if (!window.katex) return;
+    root.querySelectorAll(".math").forEach(function (el) {
+      if (el.dataset.rendered) return;
+      var tex = el.textContent;
+      try {
+        window.katex.render(tex, el, {
+          displayMode: el.classList.contains("block") || el.classList.contains("display"),
+          throwOnError: false,
+        });
+        el.dataset.rendered = "1";
+      } catch (err) {
+        // Leave the TeX visible rather than break the page.
+        el.textContent = tex;
+      }
+    });
+  }
+
+  function isTyping(event) {
+    var tag = event.target && event.target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || event.target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== " " || isTyping(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    var answer = document.getElementById("answer");
+    if (answer && !answer.open && document.activeElement.tagName !== "SUMMARY") {
+      event.preventDefault();
+      answer.open = true;
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { renderMath(document); });
+})();
