@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -50,15 +51,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def render_error(
-    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """The error as JSON or as the HTML error page, depending on the path."""
     if wants_json(request):
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
     templates = request.app.state.templates
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "detail": detail}, status_code=status,
-        headers=headers,
+        request,
+        "error.html",
+        {"status": status, "detail": detail},
+        status_code=status,
+        headers=dict(headers or {}),
     )
 
 

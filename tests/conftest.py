@@ -42,7 +42,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
-    admin_url = os.environ.get("GRADCARDS_TEST_DATABASE_URL")
+    admin_url = os.environ.get("GRADCARDS_TEST_DATABASE_URL", "")
     if not admin_url:
         require_or_skip("GRADCARDS_TEST_DATABASE_URL is not set (no PostgreSQL server)")
     name = f"gradcards_test_{uuid.uuid4().hex[:12]}"

@@ -53,7 +53,12 @@ def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
         Settings(data_dir=tmp_path, secret_key="changeme")
 
 
-@pytest.mark.parametrize(("field", "value"), [("port", 0), ("port", 70000), ("log_level", "loud")])
-def test_bad_values_are_refused(tmp_path: Path, field: str, value: object) -> None:
-    with pytest.raises(ValidationError):
-        Settings(data_dir=tmp_path, **{field: value})
+@pytest.mark.parametrize(
+    ("name", "value"), [("PORT", "0"), ("PORT", "70000"), ("PORT", "http"), ("LOG_LEVEL", "loud")]
+)
+def test_bad_environment_values_are_refused_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"GRADCARDS_{name}", value)
+    with pytest.raises(ValidationError, match=name.lower()):
+        Settings(data_dir=tmp_path)

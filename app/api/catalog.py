@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
@@ -13,7 +13,9 @@ from app.deps import SessionDep
 
 router = APIRouter(tags=["catalog"])
 
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No such deck or card."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such deck or card."}
+}
 SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
 
 
@@ -48,7 +50,9 @@ def list_cards(
         page = queries.list_cards(session, filters, limit=limit, cursor=cursor)
     except queries.BadCursor as error:
         raise HTTPException(422, str(error)) from error
-    return CardPageOut(items=[CardOut.of(card) for card in page.cards], next_cursor=page.next_cursor)
+    return CardPageOut(
+        items=[CardOut.of(card) for card in page.cards], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/cards/{slug}", response_model=CardOut, responses=NOT_FOUND)

@@ -38,7 +38,9 @@ class DeckOut(BaseModel):
             advice=deck.advice,
             card_count=summary.card_count,
             cards_by_difficulty={
-                level: summary.by_difficulty.get(level, 0) for level in ("easy", "medium", "hard")
+                "easy": summary.by_difficulty.get("easy", 0),
+                "medium": summary.by_difficulty.get("medium", 0),
+                "hard": summary.by_difficulty.get("hard", 0),
             },
         )
 

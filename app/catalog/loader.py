@@ -127,14 +127,18 @@ def upsert_deck(session: Session, parsed: ParsedDeck) -> DeckResult:
     deck.updated_at = now
     topics = _sync_topics(session, deck, spec)
 
-    existing = {
-        card.slug: card
-        for card in session.scalars(
-            select(Card)
-            .where(Card.deck_id == deck.id)
-            .options(selectinload(Card.topics), selectinload(Card.choices))
-        )
-    } if deck.id is not None else {}
+    existing = (
+        {
+            card.slug: card
+            for card in session.scalars(
+                select(Card)
+                .where(Card.deck_id == deck.id)
+                .options(selectinload(Card.topics), selectinload(Card.choices))
+            )
+        }
+        if deck.id is not None
+        else {}
+    )
     for card_spec in spec.cards:
         card = existing.pop(card_spec.slug, None)
         if card is None:
@@ -161,12 +165,10 @@ def _sync_topics(session: Session, deck: Deck, spec: DeckFile) -> dict[str, Topi
         if topic.slug not in wanted:
             deck.topics.remove(topic)
     for position, slug in enumerate(spec.deck.topics):
-        topic = by_slug.get(slug)
-        if topic is None:
-            topic = Topic(slug=slug)
-            deck.topics.append(topic)
-            by_slug[slug] = topic
-        topic.position = position
+        if slug not in by_slug:
+            by_slug[slug] = Topic(slug=slug)
+            deck.topics.append(by_slug[slug])
+        by_slug[slug].position = position
     session.flush()
     return by_slug
 

@@ -51,9 +51,7 @@ def list_decks(session: Session) -> list[DeckSummary]:
 
 def get_deck(session: Session, slug: str) -> DeckSummary | None:
     """One deck by slug, with counts; None when there is no such deck."""
-    deck = session.scalar(
-        select(Deck).where(Deck.slug == slug).options(selectinload(Deck.topics))
-    )
+    deck = session.scalar(select(Deck).where(Deck.slug == slug).options(selectinload(Deck.topics)))
     if deck is None:
         return None
     return _summary(deck, _active_card_counts(session, deck.id).get(deck.id, {}))

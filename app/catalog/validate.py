@@ -70,7 +70,10 @@ def read_deck_file(path: Path) -> ParsedDeck | list[Problem]:
     if size > MAX_DECK_BYTES:
         return [
             Problem(
-                path, 1, "(file)", f"file is {size:,} bytes; a deck may be at most {MAX_DECK_BYTES:,}"
+                path,
+                1,
+                "(file)",
+                f"file is {size:,} bytes; a deck may be at most {MAX_DECK_BYTES:,}",
             )
         ]
     raw = path.read_bytes()
@@ -84,6 +87,8 @@ def read_deck_file(path: Path) -> ParsedDeck | list[Problem]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
+        if error.context == "expected a single document in the stream":
+            return [Problem(path, line, "(yaml)", "a deck file holds one YAML document, not two")]
         return [Problem(path, line, "(yaml)", f"YAML syntax error: {error.problem or error}")]
     except yaml.YAMLError as error:
         return [Problem(path, 1, "(yaml)", f"YAML error: {error}")]
@@ -92,8 +97,8 @@ def read_deck_file(path: Path) -> ParsedDeck | list[Problem]:
         Problem(path, line, format_loc(loc), "key appears twice")
         for loc, line in document.duplicate_keys
     ] + [
-        Problem(path, line, format_loc(loc), "YAML aliases are not allowed in deck files")
-        for loc, line in document.aliases
+        Problem(path, line, "(yaml)", f"YAML aliases ({alias[0]}) are not allowed in deck files")
+        for alias, line in document.aliases
     ]
     if problems:
         return problems
@@ -147,7 +152,9 @@ def registry_problems(parsed: ParsedDeck, registries: Registries) -> list[Proble
     problems: list[Problem] = []
     for index, card in enumerate(parsed.spec.cards):
         if card.demo and registries.demos is not None and card.demo.name not in registries.demos:
-            message = f"unknown demo {card.demo.name!r}; known: {', '.join(sorted(registries.demos))}"
+            message = (
+                f"unknown demo {card.demo.name!r}; known: {', '.join(sorted(registries.demos))}"
+            )
             problems.append(parsed.problem(("cards", index, "demo", "name"), message))
         known = registries.exercises
         if card.exercise and known is not None and card.exercise not in known:

@@ -30,6 +30,15 @@ class YamlDocument:
 
 def parse_yaml(text: str) -> YamlDocument:
     """Parse one YAML document; raises yaml.YAMLError (with a mark) on bad syntax."""
+    # An alias (*name) reuses a node; a few nested aliases expand exponentially ("billion
+    # laughs"), so deck files may not use them. Refuse them before building anything.
+    aliases: list[tuple[Loc, int]] = [
+        (("*" + str(event.anchor),), _line(event.start_mark))
+        for event in yaml.parse(text, Loader=yaml.SafeLoader)
+        if isinstance(event, yaml.AliasEvent)
+    ]
+    if aliases:
+        return YamlDocument(data=None, aliases=aliases)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -37,8 +46,7 @@ def parse_yaml(text: str) -> YamlDocument:
         if node is None:
             return document
         _index_lines(node, (), document)
-        if not document.aliases:
-            document.data = loader.construct_document(node)
+        document.data = loader.construct_document(node)
         return document
     finally:
         loader.dispose()
@@ -47,24 +55,22 @@ def parse_yaml(text: str) -> YamlDocument:
 def _index_lines(root: yaml.Node, root_loc: Loc, document: YamlDocument) -> None:
     # Iterative walk: a deeply nested file must not exhaust the recursion limit.
     stack: list[tuple[yaml.Node, Loc]] = [(root, root_loc)]
-    visited: set[int] = set()
     while stack:
         node, loc = stack.pop()
-        if id(node) in visited:
-            # An alias (*name) reuses a node; a few nested aliases expand exponentially
-            # ("billion laughs"), so deck files may not use them at all.
-            document.aliases.append((loc, node.start_mark.line + 1))
-            continue
-        visited.add(id(node))
-        document.lines[loc] = node.start_mark.line + 1
+        document.lines[loc] = _line(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             seen: set[Any] = set()
             for key_node, value_node in node.value:
                 key = key_node.value
                 if key in seen:
-                    document.duplicate_keys.append((loc + (key,), key_node.start_mark.line + 1))
+                    document.duplicate_keys.append(((*loc, key), _line(key_node.start_mark)))
                 seen.add(key)
-                stack.append((value_node, loc + (key,)))
+                stack.append((value_node, (*loc, key)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                stack.append((item, loc + (index,)))
+                stack.append((item, (*loc, index)))
+
+
+def _line(mark: Any) -> int:
+    """The 1-based line of a YAML mark (marks count from 0)."""
+    return int(mark.line) + 1 if mark is not None else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -14,10 +15,10 @@ from app.deps import SessionDep
 router = APIRouter(include_in_schema=False)
 
 
-def render(request: Request, template: str, context: dict[str, object]) -> HTMLResponse:
+def render(request: Request, template: str, context: Mapping[str, object]) -> HTMLResponse:
     """Render a page template."""
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, context
+        request, template, dict(context)
     )
     return response
 

@@ -124,7 +124,9 @@ def test_a_card_slug_owned_by_another_deck_is_refused(session: Session, tmp_path
     other = tmp_path / "other.yaml"
     other.write_text(GOOD.read_text().replace("slug: mini", "slug: other"))
     messages = refused(session, other)
-    assert f"{other}:10: cards[0].slug: card slug 'chain' already belongs to deck 'mini'" in messages
+    assert (
+        f"{other}:10: cards[0].slug: card slug 'chain' already belongs to deck 'mini'" in messages
+    )
     assert len(messages) == 3
 
 
@@ -157,7 +159,12 @@ def test_the_bundled_backprop_deck_loads_with_fifteen_cards(session: Session) ->
     assert all(3 <= len(c.choices) <= 5 for c in cards)
     deck = session.scalar(select(Deck).where(Deck.slug == "backprop"))
     assert deck is not None
-    assert [t.slug for t in deck.topics] == ["chain-rule", "reverse-mode", "activations", "gradients"]
+    assert [t.slug for t in deck.topics] == [
+        "chain-rule",
+        "reverse-mode",
+        "activations",
+        "gradients",
+    ]
     assert deck.checklist and deck.advice
 
 

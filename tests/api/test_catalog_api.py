@@ -1,0 +1,144 @@
+"""The read API: decks, cards with filters and keyset pages, errors as JSON, health."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+API = "/api/v1"
+
+
+def test_decks_lists_the_backprop_deck_with_counts(loaded_client: TestClient) -> None:
+    response = loaded_client.get(f"{API}/decks")
+    assert response.status_code == 200
+    [deck] = response.json()
+    assert deck["slug"] == "backprop"
+    assert deck["card_count"] == 15
+    assert deck["cards_by_difficulty"] == {"easy": 5, "medium": 8, "hard": 2}
+    assert deck["topics"] == ["chain-rule", "reverse-mode", "activations", "gradients"]
+    assert deck["checklist"] and deck["advice"]
+
+
+def test_one_deck_and_an_unknown_deck(loaded_client: TestClient) -> None:
+    assert loaded_client.get(f"{API}/decks/backprop").json()["title"] == "Backpropagation"
+    response = loaded_client.get(f"{API}/decks/nope")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "deck 'nope' not found"}
+
+
+def test_hard_cards_are_exactly_the_pages_hard_questions(loaded_client: TestClient) -> None:
+    response = loaded_client.get(f"{API}/cards", params={"difficulty": "hard"})
+    assert response.status_code == 200
+    assert [card["slug"] for card in response.json()["items"]] == [
+        "jvp-vs-vjp",
+        "gradient-checkpointing",
+    ]
+
+
+def test_filters_by_topic_deck_and_text(loaded_client: TestClient) -> None:
+    items = loaded_client.get(f"{API}/cards", params={"topic": "activations"}).json()["items"]
+    assert items and all("activations" in card["topics"] for card in items)
+    assert {card["slug"] for card in items} >= {"relu-backward"}
+
+    items = loaded_client.get(f"{API}/cards", params={"q": "checkpoint"}).json()["items"]
+    assert "gradient-checkpointing" in {card["slug"] for card in items}
+
+    combined = loaded_client.get(
+        f"{API}/cards", params={"deck": "backprop", "difficulty": "easy", "topic": "activations"}
+    ).json()["items"]
+    assert [card["slug"] for card in combined] == ["relu-backward"]
+
+    assert loaded_client.get(f"{API}/cards", params={"deck": "other"}).json()["items"] == []
+
+
+def test_text_search_treats_like_wildcards_literally(loaded_client: TestClient) -> None:
+    for literal in ("%", "_"):
+        items = loaded_client.get(f"{API}/cards", params={"q": literal}).json()["items"]
+        assert 0 < len(items) < 15  # a wildcard would have matched all 15
+        assert all(literal in card["question"] + card["answer"] for card in items)
+
+
+def test_keyset_pages_cover_every_card_once_in_order(loaded_client: TestClient) -> None:
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        params: dict[str, str | int] = {"limit": 4}
+        if cursor:
+            params["cursor"] = cursor
+        body = loaded_client.get(f"{API}/cards", params=params).json()
+        seen += [card["number"] for card in body["items"]]
+        cursor = body["next_cursor"]
+        pages += 1
+        if cursor is None:
+            break
+    assert seen == list(range(1, 16))
+    assert pages == 4
+
+
+def test_a_card_with_its_answer_rendered_and_choices(loaded_client: TestClient) -> None:
+    card = loaded_client.get(f"{API}/cards/linear-layer-backward").json()
+    assert card["number"] == 5
+    assert card["difficulty"] == "medium"
+    assert card["demo"] == {"name": "linear_backward", "params": {}}
+    assert card["exercise"] == "linear_backward"
+    assert sum(choice["correct"] for choice in card["choices"]) == 1
+    assert '<span class="math inline">' in card["answer_html"]
+    assert card["retired"] is False
+    assert card["updated_at"].endswith("Z") or card["updated_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(
+    ("params", "phrase"),
+    [
+        ({"difficulty": "extreme"}, "query.difficulty"),
+        ({"limit": 0}, "query.limit"),
+        ({"limit": 201}, "query.limit"),
+        ({"limit": "many"}, "query.limit"),
+        ({"topic": "Not A Slug"}, "query.topic"),
+        ({"deck": "x" * 101}, "query.deck"),
+        ({"q": ""}, "query.q"),
+        ({"cursor": "not-a-cursor"}, "cursor is not valid"),
+        ({"cursor": "WzEsMl0"}, "cursor is not valid"),  # [1,2]: valid base64, wrong shape
+    ],
+)
+def test_bad_filter_values_get_422_with_a_sentence(
+    loaded_client: TestClient, params: dict[str, str | int], phrase: str
+) -> None:
+    response = loaded_client.get(f"{API}/cards", params=params)
+    assert response.status_code == 422
+    assert phrase in response.json()["detail"]
+
+
+def test_unknown_card_and_unknown_route_are_json_404(loaded_client: TestClient) -> None:
+    response = loaded_client.get(f"{API}/cards/no-such-card")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "card 'no-such-card' not found"}
+    assert loaded_client.get(f"{API}/nothing-here").json() == {"detail": "Not Found"}
+
+
+def test_openapi_describes_the_read_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/decks", "/api/v1/decks/{slug}", "/api/v1/cards", "/api/v1/cards/{slug}"):
+        assert "get" in paths[path]
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+
+
+def test_healthz_reports_the_database(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(Session, "execute", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}

@@ -1,0 +1,141 @@
+"""The `gradcards` command: help, import (good, unchanged, malformed), db upgrade, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+from tests.catalog.test_loader import GOOD
+from tests.conftest import CONTENT_DIR
+from tests.dbstate import sqlite_file_digest
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Environment for a CLI run against a fresh SQLite database in tmp_path."""
+    values = {
+        "GRADCARDS_DATA_DIR": str(tmp_path / "data"),
+        "GRADCARDS_CONTENT_DIR": str(CONTENT_DIR),
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GRADCARDS_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield values
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["import"], ["serve"], ["db"], ["db", "upgrade"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    code, out, _ = run(*command, "--help")
+    assert code == 0
+    assert "Usage:" in out
+
+
+def test_import_loads_the_content_dir_then_reports_unchanged(env: dict[str, str]) -> None:
+    code, out, _ = run("import")
+    assert code == 0
+    assert out.startswith("backprop: created, 15 added, 0 updated, 0 retired")
+    code, out, _ = run("import")
+    assert code == 0
+    assert out.startswith("backprop: unchanged")
+
+
+def test_import_of_a_malformed_deck_fails_with_file_line_and_changes_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run("import")[0] == 0
+    database = get_settings().database_url
+    digest = sqlite_file_digest(database)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.read_text().replace("difficulty: hard", "difficulty: extreme"))
+    code, out, err = run("import", str(bad))
+    assert code == 1
+    assert f"{bad}:31: cards[2].difficulty: Input should be 'easy', 'medium' or 'hard'" in err
+    assert "1 problem; nothing was imported." in err
+    assert out == ""
+    assert sqlite_file_digest(database) == digest
+
+
+def test_import_of_a_missing_path_fails_clearly(env: dict[str, str], tmp_path: Path) -> None:
+    code, _, err = run("import", str(tmp_path / "missing.yaml"))
+    assert code == 1
+    assert "no such file or directory" in err
+
+
+def test_db_upgrade(env: dict[str, str]) -> None:
+    code, out, _ = run("db", "upgrade")
+    assert code == 0
+    assert "upgraded to head" in out
+    assert Path(env["GRADCARDS_DATA_DIR"], "gradcards.db").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def gradcards_command() -> list[str]:
+    installed = shutil.which("gradcards", path=str(Path(sys.executable).parent))
+    return [installed] if installed else [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+def test_serve_migrates_loads_and_answers(env: dict[str, str]) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [*gradcards_command(), "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.communicate()[0]
+            try:
+                url = f"http://127.0.0.1:{port}/api/v1/cards?difficulty=hard"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    body = json.load(response)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start within 30 s"
+                time.sleep(0.2)
+        assert [card["number"] for card in body["items"]] == [7, 9]
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)  # also closes the pipe
+
+
+def test_serve_refuses_to_start_on_a_malformed_deck(env: dict[str, str], tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "bad.yaml").write_text("- not a deck\n")
+    result = subprocess.run(
+        [*gradcards_command(), "serve", "--port", str(free_port())],
+        env={**os.environ, **env, "GRADCARDS_CONTENT_DIR": str(content)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"{content / 'bad.yaml'}:1: (file): a deck file must be a mapping" in result.stderr
