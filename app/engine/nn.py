@@ -1,0 +1,168 @@
+"""Layers, an optimizer and a training loop small enough to read in one sitting."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from app.engine.arith import linear
+from app.engine.losses import cross_entropy, mse_loss
+from app.engine.tensor import Tensor
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "relu": Tensor.relu,
+    "tanh": Tensor.tanh,
+    "sigmoid": Tensor.sigmoid,
+    "identity": lambda x: x,
+}
+
+
+class Module:
+    """Base class: finds parameters in attributes (tensors, modules, lists of modules)."""
+
+    def parameters(self) -> list[Tensor]:
+        """Every tensor with requires_grad in this module and its children, each once."""
+        seen: dict[int, Tensor] = {}
+        for value in self._children():
+            if isinstance(value, Tensor) and value.requires_grad:
+                seen.setdefault(id(value), value)
+            elif isinstance(value, Module):
+                for p in value.parameters():
+                    seen.setdefault(id(p), p)
+        return list(seen.values())
+
+    def _children(self) -> Iterator[Any]:
+        for value in vars(self).values():
+            if isinstance(value, list | tuple):
+                yield from value
+            else:
+                yield value
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's accumulated gradient."""
+        for p in self.parameters():
+            p.grad = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Tensor:
+        return self.forward(x if isinstance(x, Tensor) else Tensor(x))
+
+
+class Linear(Module):
+    """y = x @ W + b with W of shape (in, out), initialised He (relu) or Xavier (tanh/sigmoid)."""
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        *,
+        bias: bool = True,
+        init: str = "he",
+        seed: int | np.random.Generator = 0,
+        dtype: Any = np.float64,
+    ) -> None:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if init == "he":
+            std = np.sqrt(2.0 / n_in)  # keeps the variance of relu activations constant
+        elif init == "xavier":
+            std = np.sqrt(2.0 / (n_in + n_out))  # balances forward and backward variance
+        else:
+            raise ValueError(f"init must be 'he' or 'xavier', got {init!r}")
+        weight = rng.standard_normal((n_in, n_out)) * std
+        self.weight = Tensor(weight.astype(dtype), requires_grad=True, name="weight")
+        self.bias = (
+            Tensor(np.zeros(n_out, dtype=dtype), requires_grad=True, name="bias") if bias else None
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return linear(x, self.weight, self.bias)
+
+
+class MLP(Module):
+    """Linear layers of `sizes` with `activation` between them (none after the last)."""
+
+    def __init__(
+        self,
+        sizes: list[int],
+        activation: str = "relu",
+        *,
+        seed: int = 0,
+        dtype: Any = np.float64,
+        residual: bool = False,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        init = "he" if activation == "relu" else "xavier"
+        self.layers = [
+            Linear(n_in, n_out, init=init, seed=rng, dtype=dtype)
+            for n_in, n_out in itertools.pairwise(sizes)
+        ]
+        self.activation = ACTIVATIONS[activation]
+        self.residual = residual
+
+    def forward(self, x: Tensor) -> Tensor:
+        for i, layer in enumerate(self.layers):
+            last = i == len(self.layers) - 1
+            h = layer(x) if last else self.activation(layer(x))
+            # A residual connection adds the input back where the shapes allow it.
+            x = x + h if self.residual and not last and h.shape == x.shape else h
+        return x
+
+
+class SGD:
+    """p -= lr * (grad + momentum buffer), updating arrays in place without new allocations."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0) -> None:
+        self.params = list(params)
+        self.lr = lr
+        self.momentum = momentum
+        # One scratch array per parameter, reused every step: allocating a fresh lr * grad
+        # for big float64 layers costs as much as the update itself.
+        self._scratch = [np.zeros_like(p.data) for p in self.params]
+        self._velocity = [np.zeros_like(p.data) if momentum else None for p in self.params]
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's accumulated gradient."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        """Apply one update using the current .grad of every parameter."""
+        for p, scratch, velocity in zip(self.params, self._scratch, self._velocity, strict=True):
+            if p.grad is None:
+                continue
+            step = p.grad
+            if velocity is not None:
+                velocity *= self.momentum
+                velocity += p.grad
+                step = velocity
+            np.multiply(step, self.lr, out=scratch)
+            p.data -= scratch
+
+
+def train(
+    model: Module,
+    data: tuple[Any, Any],
+    steps: int,
+    *,
+    lr: float = 0.1,
+    momentum: float = 0.0,
+    loss: str = "mse",
+) -> list[float]:
+    """Full-batch training for `steps` steps; returns the loss before each update."""
+    x = Tensor(data[0])
+    y = data[1]
+    loss_fn = mse_loss if loss == "mse" else cross_entropy
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    curve = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        value = loss_fn(model(x), y)
+        value.backward()
+        optimizer.step()
+        curve.append(value.item())
+    return curve

@@ -1,0 +1,121 @@
+"""Elementwise functions: exp, log, tanh, sigmoid, relu, maximum.
+
+Where the derivative can be written with the output (exp, tanh, sigmoid) the rule uses the
+output, so backward keeps one array and recomputes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from app.engine.shape import unbroadcast
+from app.engine.tensor import Tensor, Value, lift, make
+
+# The derivative of relu at exactly 0 does not exist; frameworks pick a value. PyTorch and
+# JAX pick 0, which is the default here; relu(x, grad_at_zero=1.0) or 0.5 picks another.
+RELU_GRAD_AT_ZERO = 0.0
+
+
+def exp(x: Tensor) -> Tensor:
+    """e**x elementwise."""
+    out = np.exp(x.data)
+    return make("exp", out, (x,), exp_vjp, exp_jvp, flops=out.size, saved=(out,))
+
+
+def exp_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    return (g * out,)
+
+
+def exp_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    return ts[0] * out
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural log elementwise."""
+    return make("log", np.log(x.data), (x,), log_vjp, log_jvp, flops=x.size, saved=(x.data,))
+
+
+def log_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    return (g / xs[0],)
+
+
+def log_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    return ts[0] / xs[0]
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh elementwise."""
+    out = np.tanh(x.data)
+    return make("tanh", out, (x,), tanh_vjp, tanh_jvp, flops=out.size, saved=(out,))
+
+
+def tanh_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    return (g * (1 - out * out),)
+
+
+def tanh_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    return ts[0] * (1 - out * out)
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp(-|x|) never overflows; the two branches are the same function for x >= 0 and x < 0.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e**-x) elementwise, without overflow for large |x|."""
+    out = _stable_sigmoid(x.data)
+    return make("sigmoid", out, (x,), sigmoid_vjp, sigmoid_jvp, flops=out.size, saved=(out,))
+
+
+def sigmoid_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    return (g * out * (1 - out),)
+
+
+def sigmoid_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    return ts[0] * out * (1 - out)
+
+
+def relu(x: Tensor, grad_at_zero: float | None = None) -> Tensor:
+    """max(x, 0) elementwise; its gradient at exactly 0 is `grad_at_zero` (RELU_GRAD_AT_ZERO)."""
+    at_zero = RELU_GRAD_AT_ZERO if grad_at_zero is None else grad_at_zero
+    # The derivative is piecewise constant, so the rule keeps only this mask (1 byte/element).
+    mask = x.data > 0
+    if at_zero != 0:
+        mask = np.where(x.data == 0, at_zero, mask).astype(x.data.dtype)
+    out = np.maximum(x.data, 0)
+    return make("relu", out, (x,), relu_vjp, relu_jvp, mask, flops=out.size, saved=(mask,))
+
+
+def relu_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    return (g * ctx,)
+
+
+def relu_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    return ts[0] * ctx
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max of a and b, broadcasting; where they tie each gets half the gradient."""
+    if not isinstance(a, Tensor):
+        a = lift(a, b if isinstance(b, Tensor) else None)
+    b = lift(b, a)
+    out = np.maximum(a.data, b.data)
+    # Ties split the gradient equally, as torch.maximum does.
+    share = (a.data > b.data) + 0.5 * (a.data == b.data)
+    share = share.astype(out.dtype, copy=False)
+    return make("maximum", out, (a, b), maximum_vjp, maximum_jvp, share, out.size, (share,))
+
+
+def maximum_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    return (
+        unbroadcast(g * ctx, xs[0].shape) if need[0] else None,
+        unbroadcast(g * (1 - ctx), xs[1].shape) if need[1] else None,
+    )
+
+
+def maximum_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    return ts[0] * ctx + ts[1] * (1 - ctx)
