@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog
+from app.api import catalog, demos, exercises
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
+router.include_router(demos.router)
+router.include_router(exercises.router)

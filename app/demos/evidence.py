@@ -1,0 +1,45 @@
+"""Checks that several demos share: gradients against central differences, exact agreement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from app.demos.base import Check
+from app.engine import Tensor, gradcheck
+
+GRADCHECK_ATOL = 1e-7
+GRADCHECK_RTOL = 1e-6
+
+
+def finite_difference_checks(
+    f: Callable[..., Tensor], inputs: Sequence[np.ndarray], names: Sequence[str]
+) -> list[Check]:
+    """One check per input: the engine's gradient equals central differences (float64)."""
+    report = gradcheck(f, inputs, atol=GRADCHECK_ATOL, rtol=GRADCHECK_RTOL)
+    bound = f"≤ {GRADCHECK_ATOL:g} + {GRADCHECK_RTOL:g}·|numeric|"
+    return [
+        Check(
+            claim=f"analytic {name} equals central differences",
+            measured=item.max_abs_error,
+            bound=bound,
+            passed=item.passed,
+            tolerance=GRADCHECK_ATOL,
+        )
+        for name, item in zip(names, report.inputs, strict=True)
+    ]
+
+
+def max_abs_difference(a: Any, b: Any) -> float:
+    """The largest elementwise |a - b| (inf when the shapes differ: that is a failure too)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.max(np.abs(a - b), initial=0.0))
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """(2, 3) -> '2×3'; a scalar -> 'scalar'."""
+    return "×".join(str(n) for n in shape) if len(shape) else "scalar"

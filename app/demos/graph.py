@@ -1,0 +1,29 @@
+"""Turn an engine graph (a Tensor and its ancestors) into a Demo Graph with values and grads."""
+
+from __future__ import annotations
+
+from app.demos.base import Graph, GraphNode
+from app.engine import Tensor, topological_order
+
+
+def graph_of(root: Tensor) -> Graph:
+    """The graph under `root` after backward: nodes in forward order, edges, backward order.
+
+    Call `retain_grad()` on intermediate tensors before backward to show their gradients.
+    """
+    order = topological_order(root)
+    ids = {node: f"n{index}" for index, node in enumerate(order)}
+    nodes = [
+        GraphNode(
+            id=ids[node],
+            label=node.name or node.op,
+            op=node.op,
+            shape=tuple(node.shape),
+            value=node.data.copy(),
+            grad=None if node.grad is None else node.grad.copy(),
+        )
+        for node in order
+    ]
+    edges = [(ids[parent], ids[node]) for node in order for parent in node.parents if parent in ids]
+    # Backward visits nodes in reverse topological order: the output first, leaves last.
+    return Graph(nodes=nodes, edges=edges, backward_order=[ids[node] for node in reversed(order)])

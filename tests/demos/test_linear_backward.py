@@ -1,0 +1,64 @@
+"""linear_backward: passes for every seed, and each of its checks can fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos import get_demo
+from app.engine import arith
+from tests.demos.conftest import SEEDS
+
+DEMO = get_demo("linear_backward")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_check_passes(seed: int) -> None:
+    demo = DEMO.run_with({"seed": seed})
+    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
+
+
+def test_same_seed_same_numbers_and_another_seed_others() -> None:
+    first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
+    assert all(np.array_equal(a.value, b.value) for a, b in zip(first.steps, again.steps))
+    assert not np.array_equal(first.steps[0].value, other.steps[0].value)
+
+
+def test_gradient_shapes_follow_the_params() -> None:
+    demo = DEMO.run_with({"batch": 5, "n_in": 4, "n_out": 3})
+    values = {step.label: step.value for step in demo.steps}
+    assert np.shape(values["∂L/∂W = Gᵀ X"]) == (3, 4)
+    assert np.shape(values["∂L/∂X = G W"]) == (5, 4)
+    assert np.shape(values["∂L/∂b = Gᵀ 1"]) == (3,)
+
+
+def test_a_skewed_matmul_rule_fails_the_formula_and_finite_difference_checks(
+    skew: Callable[..., None],
+) -> None:
+    skew(arith, "matmul_vjp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("engine's dW equals the formula").passed
+    assert not demo.check("engine's dX equals the formula").passed
+    assert not demo.check("analytic ∂L/∂W equals central differences").passed
+    assert not demo.check("analytic ∂L/∂X equals central differences").passed
+
+
+def test_a_bias_gradient_not_summed_over_the_batch_fails_the_shape_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without unbroadcasting, db keeps the batch dimension that broadcasting added to b.
+    monkeypatch.setattr(arith, "unbroadcast", lambda g, shape: g)
+    demo = DEMO.run_with({"seed": 0, "batch": 3})
+    assert not demo.check("every gradient has its tensor's shape").passed
+    assert not demo.check("engine's db equals the formula").passed
+
+
+@pytest.mark.parametrize(
+    "params", [{"batch": 0}, {"batch": 33}, {"n_in": 17}, {"seed": -1}, {"width": 3}]
+)
+def test_out_of_range_params_are_refused(params: dict[str, int]) -> None:
+    with pytest.raises(ValidationError):
+        DEMO.run_with(params)
