@@ -37,9 +37,10 @@ def make_data(batch: int, n_in: int, n_hidden: int, n_out: int, dtype: Any) -> d
     return {
         "x": rng.standard_normal((batch, n_in)).astype(dtype),
         "y": rng.standard_normal((batch, n_out)).astype(dtype),
-        "w1": (rng.standard_normal((n_in, n_hidden)) * np.sqrt(2 / n_in)).astype(dtype),
+        # PyTorch's layout, (out, in), as nn.Linear builds them.
+        "w1": (rng.standard_normal((n_hidden, n_in)) * np.sqrt(2 / n_in)).astype(dtype),
         "b1": np.zeros(n_hidden, dtype=dtype),
-        "w2": (rng.standard_normal((n_hidden, n_out)) * np.sqrt(2 / n_hidden)).astype(dtype),
+        "w2": (rng.standard_normal((n_out, n_hidden)) * np.sqrt(2 / n_hidden)).astype(dtype),
         "b2": np.zeros(n_out, dtype=dtype),
     }
 
@@ -66,16 +67,16 @@ def numpy_step(data: dict[str, Any]) -> Step:
 
     def step() -> float:
         nonlocal w1, b1, w2, b2  # updated in place below
-        h = x @ w1 + b1
+        h = x @ w1.T + b1
         a = np.maximum(h, 0)
-        out = a @ w2 + b2
+        out = a @ w2.T + b2
         diff = out - y
         loss = np.vdot(diff, diff) / diff.size
         d_out = diff * (2 / diff.size)
-        d_w2 = a.T @ d_out
+        d_w2 = d_out.T @ a
         d_b2 = d_out.sum(axis=0)
-        d_h = (d_out @ w2.T) * (h > 0)
-        d_w1 = x.T @ d_h
+        d_h = (d_out @ w2) * (h > 0)
+        d_w1 = d_h.T @ x
         d_b1 = d_h.sum(axis=0)
         w1 -= LR * d_w1
         b1 -= LR * d_b1
@@ -93,7 +94,8 @@ def torch_step(data: dict[str, Any]) -> Step:
     x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
 
     def step() -> float:
-        loss = torch.nn.functional.mse_loss(torch.relu(x @ w1 + b1) @ w2 + b2, y)
+        hidden = torch.nn.functional.linear(x, w1, b1).relu()
+        loss = torch.nn.functional.mse_loss(torch.nn.functional.linear(hidden, w2, b2), y)
         loss.backward()
         with torch.no_grad():
             for p in params:
@@ -153,7 +155,7 @@ def main() -> None:
         if ceiling:
             # The machine's ceiling: a plain NumPy matmul of the first layer's shape, timed in
             # the same rounds as the steps so both see the same noise.
-            steps["matmul"] = partial(np.matmul, data["x"], data["w1"])
+            steps["matmul"] = partial(np.matmul, data["x"], data["w1"].T)
         t = measure(steps, rounds, repeat, pause=0.0 if small else 0.02)
         name = f"{size} {np.dtype(dtype).name}"
         torch_cols = (
@@ -167,7 +169,7 @@ def main() -> None:
         )
         if ceiling:
             x, w1 = data["x"], data["w1"]
-            matmul = 2 * x.shape[0] * x.shape[1] * w1.shape[1] / t["matmul"] / 1e9
+            matmul = 2 * x.shape[0] * x.shape[1] * w1.shape[0] / t["matmul"] / 1e9
             achieved = step_flops(data) / t["engine"] / 1e9
             notes.append(
                 f"large float32 step: {achieved:.1f} GFLOP/s = {achieved / matmul:.0%} of a "

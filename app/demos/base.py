@@ -19,7 +19,9 @@ class DemoParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Random seed; same seed, same numbers.")
+    seed: int = Field(
+        default=0, ge=0, le=2**31 - 1, description="Random seed; same seed, same numbers."
+    )
 
     def rng(self) -> np.random.Generator:
         """The demo's only source of randomness."""

@@ -7,9 +7,10 @@ from app.engine import Tensor, topological_order
 
 
 def graph_of(root: Tensor) -> Graph:
-    """The graph under `root` after backward: nodes in forward order, edges, backward order.
+    """The graph under `root`: nodes in forward order, edges, and the order backward visits.
 
-    Call `retain_grad()` on intermediate tensors before backward to show their gradients.
+    Run backward with retain_graph=True first (a default backward frees the graph's links), and
+    call `retain_grad()` on the intermediate tensors whose gradients should be shown.
     """
     order = topological_order(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}

@@ -193,12 +193,19 @@ def matmul_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight + bias as one node, as a layer computes it (torch's addmm)."""
+    """x @ weight.T + bias as one node, as a layer computes it (torch.nn.functional.linear).
+
+    weight is (out_features, in_features), PyTorch's layout and the deck's: W x for one example.
+    The transpose is a view, so BLAS reads it in place at no extra cost.
+    """
     x = lift(x, weight)
-    if weight.ndim != 2 or x.shape[-1] != weight.shape[0]:
-        raise ValueError(f"linear: input shape {x.shape} does not fit weight shape {weight.shape}")
-    out = x.data @ weight.data
-    flops = out.size * weight.shape[0]
+    if weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input shape {x.shape} does not fit weight shape {weight.shape} "
+            "(weight is out_features x in_features)"
+        )
+    out = x.data @ weight.data.T
+    flops = out.size * weight.shape[1]
     if bias is None:
         return make(
             "linear",
@@ -220,11 +227,11 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def linear_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
     x, weight = xs[0], xs[1]
     # Rows of a batch of any shape are all the same layer: flatten them into one matrix.
-    x2 = x if x.ndim == 2 else x.reshape((-1, weight.shape[0]))
-    g2 = g if g.ndim == 2 else g.reshape((-1, weight.shape[1]))
+    x2 = x if x.ndim == 2 else x.reshape((-1, weight.shape[1]))
+    g2 = g if g.ndim == 2 else g.reshape((-1, weight.shape[0]))
     grads = [
-        (g @ weight.T) if need[0] else None,  # dx: skipped for a first layer's input
-        (x2.T @ g2) if need[1] else None,
+        (g @ weight) if need[0] else None,  # dX = G W: skipped for a first layer's input
+        (g2.T @ x2) if need[1] else None,  # dW = Gᵀ X, shaped like W
     ]
     if len(xs) == 3:
         grads.append(g2.sum(axis=0) if need[2] else None)
@@ -232,5 +239,5 @@ def linear_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def linear_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
-    tangent = ts[0] @ xs[1] + xs[0] @ ts[1]
+    tangent = ts[0] @ xs[1].T + xs[0] @ ts[1].T
     return tangent + ts[2] if len(ts) == 3 else tangent

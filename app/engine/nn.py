@@ -54,7 +54,7 @@ class Module:
 
 
 class Linear(Module):
-    """y = x @ W + b with W of shape (in, out), initialised He (relu) or Xavier (tanh/sigmoid)."""
+    """y = x Wᵀ + b with W of shape (out, in) as in PyTorch; He (relu) or Xavier (tanh/sigmoid)."""
 
     def __init__(
         self,
@@ -73,7 +73,7 @@ class Linear(Module):
             std = np.sqrt(2.0 / (n_in + n_out))  # balances forward and backward variance
         else:
             raise ValueError(f"init must be 'he' or 'xavier', got {init!r}")
-        weight = rng.standard_normal((n_in, n_out)) * std
+        weight = rng.standard_normal((n_out, n_in)) * std
         self.weight = Tensor(weight.astype(dtype), requires_grad=True, name="weight")
         self.bias = (
             Tensor(np.zeros(n_out, dtype=dtype), requires_grad=True, name="bias") if bias else None

@@ -23,7 +23,9 @@ def test_every_check_passes(seed: int) -> None:
 
 def test_same_seed_same_numbers_and_another_seed_others() -> None:
     first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
-    assert all(np.array_equal(a.value, b.value) for a, b in zip(first.steps, again.steps))
+    assert all(
+        np.array_equal(a.value, b.value) for a, b in zip(first.steps, again.steps, strict=True)
+    )
     assert not np.array_equal(first.steps[0].value, other.steps[0].value)
 
 

@@ -118,7 +118,7 @@ def test_jvp_on_a_linear_function_has_constant_tangent() -> None:
 def everything(x: Tensor) -> Tensor:
     """One function through every op, so forward-over-reverse exercises every rule twice."""
     m = x.reshape(3, 4)
-    h = linear(m, Tensor(W.T), Tensor(np.ones(3))).sigmoid() * 2 - 1
+    h = linear(m, Tensor(W), Tensor(np.ones(3))).sigmoid() * 2 - 1
     k = (m.T @ h).tanh()[np.array([0, 0, 2])]
     s = softmax(k, axis=0) / (1 + (m * m).sum(axis=1, keepdims=True).T[:, :3])
     r = maximum(m, 0.1).max(axis=0) ** 1.5 + m.exp().mean(axis=0).log()

@@ -8,7 +8,7 @@ from app.engine import MLP, SGD, Linear, Tensor, mse_loss, train
 def test_parameters_and_zero_grad() -> None:
     model = MLP([3, 5, 2])
     params = model.parameters()
-    assert [p.shape for p in params] == [(3, 5), (5,), (5, 2), (2,)]
+    assert [p.shape for p in params] == [(5, 3), (5,), (2, 5), (2,)]  # (out, in), as PyTorch
     mse_loss(model(np.ones((4, 3))), np.zeros((4, 2))).backward()
     assert all(p.grad is not None for p in params)
     model.zero_grad()
@@ -30,7 +30,8 @@ def test_float32_model_stays_float32() -> None:
     SGD(model.parameters(), lr=0.1).step()
     assert loss.dtype == np.float32
     assert all(
-        p.data.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters()
+        p.data.dtype == np.float32 and p.grad is not None and p.grad.dtype == np.float32
+        for p in model.parameters()
     )
 
 

@@ -135,6 +135,7 @@ def test_cross_entropy_gradient_is_p_minus_y() -> None:
     labels = np.array([2, 0, 1, 2])
     cross_entropy(logits, labels).backward()
     p = softmax(Tensor(logits.data)).data
+    assert logits.grad is not None
     np.testing.assert_allclose(logits.grad, (p - np.eye(3)[labels]) / 4, rtol=1e-12)
 
 
@@ -142,4 +143,5 @@ def test_stable_formulations_do_not_overflow() -> None:
     x = Tensor([[1000.0, -1000.0, 0.0]], requires_grad=True)
     out = log_softmax(x).sum() + softmax(x).sum() + x.sigmoid().sum()
     out.backward()
+    assert x.grad is not None
     assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad))
