@@ -3,7 +3,26 @@
 Pure NumPy on top of app.engine: nothing here imports the web layer or the database.
 """
 
-from app.demos import linear_backward  # noqa: F401  (modules register themselves on import)
+# Each module registers its demo on import; one per card of content/backprop.yaml, plus the
+# deck's closing exercise (two_layer_by_hand).
+from app.demos import (  # noqa: F401
+    activation_memory,
+    backward_cost,
+    backward_order,
+    chain_rule,
+    checkpointing,
+    computational_graph,
+    jvp_vs_vjp,
+    linear_backward,
+    loss_backward,
+    mlp_gradient,
+    relu_backward,
+    reverse_vs_forward,
+    second_order,
+    softmax_cross_entropy,
+    two_layer_by_hand,
+    vanishing_gradients,
+)
 from app.demos.base import Chart, Check, Demo, DemoParams, Graph, GraphNode, Series, Step
 from app.demos.registry import REGISTRY, DemoSpec, UnknownDemo, demo_names, get_demo
 

@@ -53,7 +53,7 @@ class Check:
         """Passes when measured (an error, a difference) is at most tolerance."""
         measured = float(measured)
         ok = math.isfinite(measured) and measured <= tolerance
-        return cls(claim, measured, f"≤ {tolerance:.0e}", ok, tolerance)
+        return cls(claim, measured, f"≤ {tolerance:g}", ok, tolerance)
 
     @classmethod
     def at_least(cls, claim: str, measured: float, minimum: float) -> Check:

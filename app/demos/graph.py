@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from app.demos.base import Graph, GraphNode
 from app.engine import Tensor, topological_order
 
@@ -20,11 +22,17 @@ def graph_of(root: Tensor) -> Graph:
             label=node.name or node.op,
             op=node.op,
             shape=tuple(node.shape),
-            value=node.data.copy(),
-            grad=None if node.grad is None else node.grad.copy(),
+            value=np.array(node.data),
+            # np.array: a 0-d tensor's .grad may be a NumPy scalar, not an array.
+            grad=None if node.grad is None else np.array(node.grad),
         )
         for node in order
     ]
-    edges = [(ids[parent], ids[node]) for node in order for parent in node.parents if parent in ids]
+    # dict.fromkeys dedupes while keeping order: x * x uses one parent twice, but draws one edge.
+    edges = list(
+        dict.fromkeys(
+            (ids[parent], ids[node]) for node in order for parent in node.parents if parent in ids
+        )
+    )
     # Backward visits nodes in reverse topological order: the output first, leaves last.
     return Graph(nodes=nodes, edges=edges, backward_order=[ids[node] for node in reversed(order)])

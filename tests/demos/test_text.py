@@ -34,5 +34,5 @@ def test_a_demo_renders_steps_and_check_verdicts() -> None:
 
 def test_a_failed_check_is_shouted() -> None:
     demo = Demo("d", "D", {}, steps=[Step("x", 1.0)], checks=[Check.at_most("c", 1.0, 0.1)])
-    assert "[FAIL] c: measured 1, needs ≤ 1e-01" in render_text(demo)
+    assert "[FAIL] c: measured 1, needs ≤ 0.1" in render_text(demo)
     assert render_text(demo).endswith("SOME CHECKS FAILED")

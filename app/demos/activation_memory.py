@@ -1,0 +1,144 @@
+"""Card 8: the bytes autograd keeps for backward grow linearly with depth, width and batch."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from pydantic import Field
+
+from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
+from app.demos.registry import register
+from app.engine import MLP, Tensor, count, mse_loss
+
+MULTIPLES = (1, 2, 3, 4)  # each variable is swept over these multiples of its param value
+VARIABLES = ("batch", "width", "depth")
+
+
+class ActivationMemoryParams(DemoParams):
+    batch: int = Field(default=8, ge=1, le=16, description="Examples in the batch (B).")
+    width: int = Field(default=16, ge=2, le=32, description="Units per hidden layer (n).")
+    depth: int = Field(default=3, ge=1, le=6, description="Hidden ReLU layers (N).")
+
+
+class Memory(NamedTuple):
+    """What one forward pass left saved for backward, and what of it is not an activation."""
+
+    saved: int  # every byte the counters saw saved and still live after the forward
+    weights: int  # the layers' W arrays: saved by reference, resident with or without training
+    inputs: int  # the batch X itself, which inference holds too
+
+
+def layer_sizes(width: int, depth: int) -> list[int]:
+    """Input, `depth` hidden layers and output, all `width` wide."""
+    return [width] * (depth + 2)
+
+
+def loss_of(output: Tensor, target: np.ndarray) -> Tensor:
+    """Mean squared error: one fused node that saves nothing of its own."""
+    return mse_loss(output, target)
+
+
+def measure(batch: int, width: int, depth: int, seed: int) -> Memory:
+    """Run one forward pass under the counters and read the bytes still saved for backward."""
+    rng = np.random.default_rng(seed)
+    sizes = layer_sizes(width, depth)
+    model = MLP(sizes, "relu", seed=seed)
+    x = rng.standard_normal((batch, sizes[0]))
+    target = rng.standard_normal((batch, sizes[-1]))
+    with count() as counter:
+        loss_of(model(Tensor(x)), target)
+        saved = counter.saved_live
+    weights = sum(layer.weight.data.nbytes for layer in model.layers)
+    return Memory(saved, weights, x.nbytes)
+
+
+def activation_bytes(memory: Memory) -> int:
+    """Saved bytes that exist only because backward will need them."""
+    return memory.saved - memory.weights - memory.inputs
+
+
+def r_squared(x: list[int], y: list[int]) -> float:
+    """R² of the least-squares line through (x, y): 1 means exactly linear."""
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    slope, intercept = np.polyfit(xs, ys, 1)
+    residual = float(np.sum((ys - (slope * xs + intercept)) ** 2))
+    total = float(np.sum((ys - ys.mean()) ** 2))
+    return 1.0 - residual / total if total > 0 else 0.0
+
+
+@register("activation_memory", "Why backprop needs memory", ActivationMemoryParams)
+def activation_memory(params: ActivationMemoryParams) -> Demo:
+    base = {"batch": params.batch, "width": params.width, "depth": params.depth}
+    sweeps: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    for variable in VARIABLES:
+        values = [base[variable] * m for m in MULTIPLES]
+        memories = [measure(**{**base, variable: v}, seed=params.seed) for v in values]
+        sweeps[variable] = (
+            values,
+            [activation_bytes(m) for m in memories],
+            [m.weights for m in memories],
+        )
+
+    steps: list[Step] = []
+    checks: list[Check] = []
+    charts: list[Chart] = []
+    for variable, (values, act, weights) in sweeps.items():
+        steps.append(
+            Step(
+                f"activation bytes vs {variable}",
+                np.array([values, act], dtype=np.float64),
+                note=f"row 1: {variable}; row 2: bytes saved for backward beyond W and X",
+            )
+        )
+        checks.append(
+            Check.at_least(
+                f"saved activation bytes grow linearly with {variable} (R² of a line fit)",
+                r_squared(values, act),
+                0.99999,
+            )
+        )
+        checks.append(
+            Check.between(
+                f"doubling the {variable} doubles the activation bytes",
+                act[1] / act[0] if act[0] else float("inf"),
+                1.999,
+                2.001,
+            )
+        )
+        charts.append(
+            Chart(
+                f"Bytes saved for backward vs {variable}",
+                variable,
+                "bytes",
+                [
+                    Series("activations (saved for backward)", list(values), list(act)),
+                    Series("weights W (resident anyway)", list(values), list(weights)),
+                ],
+                kind="line",
+            )
+        )
+    per_unit = sweeps["batch"][1][0] / (params.batch * params.width * params.depth)
+    steps.append(
+        Step(
+            "bytes per example, per unit, per hidden layer",
+            per_unit,
+            r"M_\text{act} \approx B \sum_\ell c_\ell\, n_\ell \times \text{bytes}",
+            "8 for the float64 input the next layer keeps for G^T X, 1 for the ReLU's bool mask",
+        )
+    )
+    swept = {variable: sweeps[variable][1] for variable in VARIABLES}
+    return Demo(
+        name="activation_memory",
+        title="Why backprop needs memory",
+        params=params.model_dump(),
+        steps=steps,
+        checks=checks,
+        charts=charts,
+        summary=(
+            f"Doubling the batch took the saved activations from {swept['batch'][0]:,} to "
+            f"{swept['batch'][1]:,} bytes, doubling the width from {swept['width'][0]:,} to "
+            f"{swept['width'][1]:,}, doubling the depth from {swept['depth'][0]:,} to "
+            f"{swept['depth'][1]:,}: {per_unit:g} bytes per example, unit and layer."
+        ),
+    )

@@ -1,0 +1,56 @@
+"""Median latency of every demo at its default params (target: each under 50 ms here).
+
+    python -m bench.demos [--repeat N]
+
+Each demo is timed in the same process against a baseline that does not drift with the
+machine's load as much: a fixed NumPy matmul, so the table also gives each demo's cost in
+"matmuls", a ratio that stays comparable between runs on this shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from app.demos import REGISTRY
+
+TARGET_MS = 50.0
+
+
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `repeat` calls after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per demo")
+    args = parser.parse_args()
+    a = np.random.default_rng(0).standard_normal((256, 256))
+    baseline = median_seconds(lambda: a @ a, args.repeat * 4)
+    rows = []
+    for name, spec in sorted(REGISTRY.items()):
+        seconds = median_seconds(lambda spec=spec: spec.run_with({}), args.repeat)
+        rows.append((name, seconds, seconds / baseline))
+    print(f"{'demo':<24}{'median':>10}{'× matmul':>10}  target")
+    print("-" * 54)
+    for name, seconds, ratio in rows:
+        verdict = "ok" if seconds * 1e3 < TARGET_MS else "SLOW"
+        print(f"{name:<24}{seconds * 1e3:>8.1f}ms{ratio:>10.1f}  {verdict}")
+    slowest = max(rows, key=lambda row: row[1])
+    print(f"\nbaseline: 256×256 float64 matmul, {baseline * 1e3:.2f} ms (median)")
+    print(f"slowest: {slowest[0]} at {slowest[1] * 1e3:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

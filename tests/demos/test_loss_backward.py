@@ -1,0 +1,86 @@
+"""loss_backward: passes for every seed, and each of its checks can fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos import get_demo
+from app.demos import loss_backward as _  # noqa: F401  (registers it)
+from app.engine import Tensor, autograd
+from tests.demos.conftest import SEEDS
+
+DEMO = get_demo("loss_backward")
+
+
+def values(demo_params: dict[str, int]) -> dict[str, object]:
+    """Step label -> value for one run."""
+    return {step.label: step.value for step in DEMO.run_with(demo_params).steps}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_check_passes(seed: int) -> None:
+    demo = DEMO.run_with({"seed": seed})
+    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
+
+
+def test_same_seed_same_numbers_and_another_seed_others() -> None:
+    first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
+    assert all(
+        np.array_equal(a.value, b.value) for a, b in zip(first.steps, again.steps, strict=True)
+    )
+    assert not np.array_equal(first.steps[1].value, other.steps[1].value)
+
+
+def test_the_real_engine_message_is_shown_and_the_weights_do_not_move() -> None:
+    shown = values({"seed": 0, "n_in": 4, "n_out": 3})
+    message = shown["second backward through a freed graph"]
+    assert isinstance(message, str) and message.startswith("Trying to backward through the graph")
+    assert shown["W changed by backward()"] == 0.0
+    assert np.asarray(shown["W.grad after one backward"]).shape == (3, 4)
+
+
+def test_a_grad_that_was_overwritten_fails_the_doubling_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def overwrite(node: Tensor, g: object) -> None:
+        node.grad = np.array(g.data if isinstance(g, Tensor) else g, copy=True)
+
+    monkeypatch.setattr(autograd, "_accumulate", overwrite)
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("without zero_grad, a second backward doubles .grad").passed
+    assert demo.check("after zero_grad, .grad equals one backward's gradient").passed
+
+
+def test_a_zero_grad_that_did_nothing_fails_the_reset_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Tensor, "zero_grad", lambda self: None)
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("after zero_grad, .grad equals one backward's gradient").passed
+
+
+def test_a_graph_that_was_never_freed_fails_the_error_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(autograd, "_free", lambda node: None)
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("a second backward through a freed graph raises").passed
+    assert values({"seed": 0})["second backward through a freed graph"] == "no error was raised"
+
+
+def test_an_error_that_did_not_say_how_to_fix_it_fails_the_error_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(autograd, "FREED_MESSAGE", "graph freed (op {op!r})")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("a second backward through a freed graph raises").passed
+
+
+@pytest.mark.parametrize(
+    "params", [{"batch": 0}, {"batch": 17}, {"n_in": 9}, {"n_out": 0}, {"seed": -1}]
+)
+def test_out_of_range_params_are_refused(params: dict[str, int]) -> None:
+    with pytest.raises(ValidationError):
+        DEMO.run_with(params)

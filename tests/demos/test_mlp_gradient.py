@@ -1,0 +1,121 @@
+"""mlp_gradient: passes for every seed, and each of its checks can fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos import get_demo
+from app.demos import mlp_gradient as module  # registers it
+from app.engine import Tensor, arith, pointwise
+from tests.demos.conftest import SEEDS
+
+DEMO = get_demo("mlp_gradient")
+FD_CLAIMS = [f"analytic ∂L/∂{name} equals central differences" for name in module.NAMES]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_check_passes(seed: int) -> None:
+    demo = DEMO.run_with({"seed": seed})
+    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_every_check_passes_for_other_activations_and_the_largest_sizes(activation: str) -> None:
+    demo = DEMO.run_with({"activation": activation, "batch": 8, "n_in": 6, "hidden": 8, "n_out": 4})
+    assert demo.passed, [c for c in demo.checks if not c.passed]
+
+
+def test_same_seed_same_numbers_and_another_seed_others() -> None:
+    first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
+    for a, b in zip(first.steps, again.steps, strict=True):
+        assert np.array_equal(a.value, b.value) if isinstance(a.value, np.ndarray) else a == b
+    assert not np.array_equal(first.steps[0].value, other.steps[0].value)
+
+
+def test_the_chart_counts_one_backprop_sweep_against_two_forwards_per_parameter() -> None:
+    demo = DEMO.run_with({"hidden": 3, "n_in": 2, "n_out": 1})
+    backprop, finite = demo.charts[0].series
+    assert backprop.y == [2, 2, 2]
+    # P = h·d + h + k·h + k for h = 1, 2, 3 with d = 2, k = 1.
+    assert finite.x == [5, 9, 13] and finite.y == [10, 18, 26]
+
+
+def test_a_skewed_matmul_rule_fails_the_weight_and_formula_checks(
+    skew: Callable[..., None],
+) -> None:
+    skew(arith, "matmul_vjp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("analytic ∂L/∂W1 equals central differences").passed
+    assert not demo.check("analytic ∂L/∂W2 equals central differences").passed
+    assert not demo.check("the card's formulas").passed
+
+
+def test_a_skewed_add_rule_fails_the_bias_checks(skew: Callable[..., None]) -> None:
+    skew(arith, "add_vjp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("analytic ∂L/∂b1 equals central differences").passed
+    assert not demo.check("analytic ∂L/∂b2 equals central differences").passed
+
+
+def test_a_skewed_activation_rule_fails_the_formula_check(skew: Callable[..., None]) -> None:
+    skew(pointwise, "tanh_vjp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("the card's formulas").passed
+    assert not demo.check("analytic ∂L/∂W1 equals central differences").passed
+
+
+def test_one_backward_per_parameter_tensor_fails_the_single_pass_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def one_sweep_per_tensor(
+        loss: module.LossFn, arrays: list[np.ndarray]
+    ) -> tuple[list[np.ndarray], module.Passes]:
+        passes, grads = module.Passes(), []
+        for i in range(len(arrays)):
+            leaves = [Tensor(a, requires_grad=True) for a in arrays]
+            value = loss(*leaves)
+            value.backward()
+            passes.forward, passes.backward = passes.forward + 1, passes.backward + 1
+            grads.append(np.asarray(leaves[i].grad))
+        return grads, passes
+
+    monkeypatch.setattr(module, "backprop_gradient", one_sweep_per_tensor)
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("one forward and one backward pass gave all").passed
+
+
+def test_one_sided_differences_fail_the_two_passes_per_parameter_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def forward_differences(
+        loss: module.LossFn, arrays: list[np.ndarray]
+    ) -> tuple[list[np.ndarray], module.Passes]:
+        # (L(w + ε) − L(w)) / ε: one pass per parameter plus the base point.
+        size = sum(a.size for a in arrays)
+        return [np.zeros_like(a) for a in arrays], module.Passes(forward=size + 1)
+
+    monkeypatch.setattr(module, "finite_difference_gradient", forward_differences)
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("finite differences needed 2P").passed
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"batch": 0},
+        {"batch": 9},
+        {"hidden": 9},
+        {"n_in": 7},
+        {"n_out": 5},
+        {"seed": -1},
+        {"activation": "gelu"},
+        {"width": 3},
+    ],
+)
+def test_out_of_range_params_are_refused(params: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        DEMO.run_with(params)

@@ -1,0 +1,86 @@
+"""reverse_vs_forward: passes for every seed, and each of its checks can fail."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos import get_demo
+from app.demos import reverse_vs_forward as module  # registers it
+from app.engine import Jacobian, arith, jacobian, pointwise
+from tests.demos.conftest import SEEDS
+
+DEMO = get_demo("reverse_vs_forward")
+FORWARD = "forward mode needed n ="
+REVERSE = "reverse mode needed 1 VJP pass"
+SAME = "the n JVPs and the single VJP give the same gradient"
+FINITE = "analytic ∇f equals central differences"
+PATTERN = "at every n on the chart"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_check_passes(seed: int) -> None:
+    demo = DEMO.run_with({"seed": seed})
+    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
+
+
+def test_same_seed_same_numbers_and_another_seed_others() -> None:
+    first, again, other = (DEMO.run_with({"seed": s, "n_max": 4}) for s in (7, 7, 8))
+    for a, b in zip(first.steps, again.steps, strict=True):
+        assert np.array_equal(a.value, b.value)
+    assert not np.array_equal(first.steps[0].value, other.steps[0].value)
+
+
+def test_the_pass_chart_grows_as_n_for_forward_mode_and_stays_at_one_for_reverse() -> None:
+    demo = DEMO.run_with({"n_max": 12})
+    forward, reverse = demo.charts[0].series
+    assert forward.x == [1, 2, 4, 8, 12] and forward.y == [1, 2, 4, 8, 12]
+    assert reverse.y == [1, 1, 1, 1, 1]
+
+
+def test_timings_decide_no_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A clock running backwards makes every timing negative: the verdicts must not move.
+    ticks = itertools.count()
+    monkeypatch.setattr(module.time, "perf_counter", lambda: -float(next(ticks)))
+    demo = DEMO.run_with({"seed": 0})
+    assert demo.passed
+    assert all(y < 0 for series in demo.charts[1].series for y in series.y)
+
+
+def test_swapped_modes_fail_the_pass_count_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    def swapped(f: Callable[..., Any], x: Any, mode: str = "rev") -> Jacobian:
+        return jacobian(f, x, mode="rev" if mode == "fwd" else "fwd")
+
+    monkeypatch.setattr(module, "jacobian", swapped)
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check(FORWARD).passed
+    assert not demo.check(REVERSE).passed
+    assert not demo.check(PATTERN).passed
+    assert demo.check(SAME).passed  # the gradient itself is the same either way
+
+
+def test_a_skewed_tanh_rule_fails_the_agreement_checks(skew: Callable[..., None]) -> None:
+    skew(pointwise, "tanh_vjp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check(SAME).passed
+    assert not demo.check(FINITE).passed
+
+
+def test_a_skewed_matmul_rule_fails_the_finite_difference_check(
+    skew: Callable[..., None],
+) -> None:
+    skew(arith, "matmul_vjp")
+    assert not DEMO.run_with({"seed": 0}).check(FINITE).passed
+
+
+@pytest.mark.parametrize(
+    "params", [{"n": 0}, {"n": 9}, {"n_max": 1}, {"n_max": 129}, {"seed": -1}, {"m": 2}]
+)
+def test_out_of_range_params_are_refused(params: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        DEMO.run_with(params)

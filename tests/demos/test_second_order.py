@@ -1,0 +1,89 @@
+"""second_order: passes for every seed, and each of its checks can fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos import get_demo
+from app.demos import second_order as module  # registers it
+from app.engine import Tensor, arith, hessian, pointwise
+from tests.demos.conftest import SEEDS
+
+DEMO = get_demo("second_order")
+
+
+def skew_tangent_rule(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
+    """Make a forward-mode (jvp) rule off by 1e-4 relative; backward rules stay right."""
+    original = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *args: original(*args) * (1 + 1e-4))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_check_passes(seed: int) -> None:
+    demo = DEMO.run_with({"seed": seed})
+    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
+
+
+def test_same_seed_same_numbers_and_another_seed_others() -> None:
+    first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
+    assert all(
+        np.array_equal(a.value, b.value) for a, b in zip(first.steps, again.steps, strict=True)
+    )
+    assert not np.array_equal(first.steps[0].value, other.steps[0].value)
+
+
+def test_newton_takes_one_step_and_the_full_hessian_takes_n_hvps() -> None:
+    demo = DEMO.run_with({"seed": 1, "n": 6})
+    values = {step.label: step.value for step in demo.steps}
+    newton = next(s for s in demo.charts[0].series if s.label == "Newton")
+    assert len(newton.x) == 2 and newton.y[-1] <= 1e-14
+    hvp_flops = values["counted FLOPs: one Hessian-vector product"]
+    assert values["counted FLOPs: full Hessian"] == 6 * hvp_flops
+
+
+def test_a_skewed_tanh_tangent_fails_the_finite_difference_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    skew_tangent_rule(monkeypatch, pointwise, "tanh_jvp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("the engine's exact Hessian-vector product matches").passed
+
+
+def test_a_skewed_matmul_tangent_fails_the_hessian_and_newton_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    skew_tangent_rule(monkeypatch, arith, "matmul_jvp")
+    demo = DEMO.run_with({"seed": 0})
+    assert not demo.check("on a quadratic the engine's H v equals A v").passed
+    assert not demo.check("on a quadratic the engine's full Hessian equals A").passed
+    assert not demo.check("one Newton step lands on the minimum").passed
+
+
+def test_a_perfectly_conditioned_quadratic_fails_the_gradient_descent_check() -> None:
+    # With κ = 1 and step 1/λ, gradient descent is Newton's method: one step.
+    demo = DEMO.run_with({"seed": 0, "condition": 1})
+    assert not demo.check("gradient descent needs many steps").passed
+
+
+def test_an_hvp_built_from_the_full_hessian_fails_the_cost_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def through_hessian(f: Callable[[Tensor], Tensor], x: np.ndarray, v: np.ndarray) -> Tensor:
+        return Tensor(hessian(f, x) @ v)
+
+    monkeypatch.setattr(module, "hessian_vector_product", through_hessian)
+    demo = DEMO.run_with({"seed": 0, "n": 8})
+    assert not demo.check("one Hessian-vector product costs a few gradients").passed
+
+
+@pytest.mark.parametrize(
+    "params", [{"n": 1}, {"n": 9}, {"condition": 0}, {"condition": 51}, {"seed": -1}]
+)
+def test_out_of_range_params_are_refused(params: dict[str, int]) -> None:
+    with pytest.raises(ValidationError):
+        DEMO.run_with(params)
