@@ -8,11 +8,10 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.evidence import max_abs_difference, shape_text
+from app.demos.evidence import max_abs_difference, numerical_jacobian, shape_text
 from app.demos.registry import register
-from app.engine import Tensor, grad, jacobian, no_grad, vjp
+from app.engine import Tensor, grad, jacobian, vjp
 
-EPS = 1e-6  # central-difference step: truncation error ~eps², rounding ~1e-16/eps
 TOLERANCE = 1e-8  # what central differences can confirm in float64 at this step
 
 
@@ -20,24 +19,6 @@ class ChainRuleParams(DemoParams):
     n: int = Field(default=3, ge=1, le=6, description="Inputs of g: x ∈ ℝⁿ.")
     m: int = Field(default=4, ge=1, le=6, description="Outputs of g, inputs of f: u ∈ ℝᵐ.")
     k: int = Field(default=2, ge=1, le=6, description="Outputs of f: y ∈ ℝᵏ.")
-
-
-def numerical_jacobian(fn: Callable[[Tensor], Tensor], x: np.ndarray) -> np.ndarray:
-    """∂fn/∂x by central differences, one column per input entry (shape out.shape + x.shape)."""
-    x = np.array(x, dtype=np.float64)
-    flat = x.reshape(-1)
-    columns = []
-    for j in range(flat.size):
-        original = flat[j]
-        flat[j] = original + EPS
-        with no_grad():
-            plus = fn(Tensor(x)).data.copy()
-        flat[j] = original - EPS
-        with no_grad():
-            minus = fn(Tensor(x)).data.copy()
-        flat[j] = original
-        columns.append(((plus - minus) / (2 * EPS)).reshape(-1))
-    return np.array(columns).T.reshape(plus.shape + x.shape)
 
 
 def inner_scalar(x: Tensor) -> Tensor:

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from app.demos.base import Check
-from app.engine import Tensor, gradcheck
+from app.engine import Tensor, gradcheck, no_grad
 
+FD_STEP = 1e-6  # central differences: truncation error ~step², rounding ~1e-16/step
 GRADCHECK_ATOL = 1e-7
 GRADCHECK_RTOL = 1e-6
 
@@ -43,3 +44,21 @@ def max_abs_difference(a: Any, b: Any) -> float:
 def shape_text(shape: Sequence[int]) -> str:
     """(2, 3) -> '2×3'; a scalar -> 'scalar'."""
     return "×".join(str(n) for n in shape) if len(shape) else "scalar"
+
+
+def numerical_jacobian(fn: Callable[[Tensor], Tensor], x: np.ndarray) -> np.ndarray:
+    """∂fn/∂x by central differences, one column per input entry (shape out.shape + x.shape)."""
+    x = np.array(x, dtype=np.float64)
+    flat = x.reshape(-1)
+    columns = []
+    for j in range(flat.size):
+        original = flat[j]
+        flat[j] = original + FD_STEP
+        with no_grad():
+            plus = fn(Tensor(x)).data.copy()
+        flat[j] = original - FD_STEP
+        with no_grad():
+            minus = fn(Tensor(x)).data.copy()
+        flat[j] = original
+        columns.append(((plus - minus) / (2 * FD_STEP)).reshape(-1))
+    return np.array(columns).T.reshape(plus.shape + x.shape)

@@ -6,8 +6,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.chain_rule import numerical_jacobian
-from app.demos.evidence import max_abs_difference
+from app.demos.evidence import max_abs_difference, numerical_jacobian
 from app.demos.registry import register
 from app.engine import Tensor, jvp, vjp
 
