@@ -1,4 +1,4 @@
-"""The `gradcards` command: serve, import, db upgrade."""
+"""The `gradcards` command: serve, import, db upgrade, user add, token create."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from app.auth.commands import token_cli, user_cli
 from app.catalog.loader import DeckLoadError, deck_files, import_decks
-from app.catalog.validate import Registries
+from app.catalog.registries import catalog_registries
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, session_scope
+from app.demos.running import DemoParamsError
 from app.migrate import upgrade
 
 cli = typer.Typer(
@@ -20,6 +22,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(user_cli, name="user")
+cli.add_typer(token_cli, name="token")
 
 
 def main() -> None:
@@ -48,11 +52,6 @@ def load_content(settings: Settings, path: Path | None = None) -> None:
         typer.echo(str(result))
 
 
-def catalog_registries() -> Registries:
-    """The demo and exercise names cards may use (none exist yet, so nothing is checked)."""
-    return Registries()
-
-
 @cli.command("import")
 def import_command(
     path: Annotated[
@@ -73,6 +72,60 @@ def db_upgrade(
     """Apply the migrations up to REVISION (head by default)."""
     upgrade(get_settings().database_url, revision)
     typer.echo(f"database upgraded to {revision}")
+
+
+@cli.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def demo(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Demo name (see --list).")] = "",
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the demos and exit.")] = False,
+) -> None:
+    """Run a live demo in the terminal: `gradcards demo linear_backward --seed 3 --batch 5`.
+
+    Any other --NAME VALUE pair is a parameter of the demo. Exits 1 if a check fails.
+    """
+    from app.demos import REGISTRY, UnknownDemo
+    from app.demos.running import DemoParamsError, run_demo
+    from app.demos.text import render_text
+
+    if list_ or not name:
+        for spec in sorted(REGISTRY.values(), key=lambda spec: spec.name):
+            typer.echo(f"{spec.name:<24} {spec.title}")
+        return
+    try:
+        overrides = demo_options(ctx.args)
+        if seed is not None:
+            overrides.append(("seed", str(seed)))
+        result = run_demo(name, {}, overrides)
+    except UnknownDemo:
+        typer.echo(f"unknown demo {name!r}; `gradcards demo --list` shows them", err=True)
+        raise typer.Exit(2) from None
+    except DemoParamsError as error:
+        typer.echo(f"bad parameters for {name}: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(render_text(result))
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+def demo_options(args: list[str]) -> list[tuple[str, str]]:
+    """['--batch', '5', '--n-in=3'] -> [('batch', '5'), ('n_in', '3')]."""
+    pairs: list[tuple[str, str]] = []
+    rest = list(args)
+    while rest:
+        token = rest.pop(0)
+        if not token.startswith("--") or len(token) == 2:
+            raise DemoParamsError(f"{token}: expected --NAME VALUE")
+        key, _, value = token[2:].partition("=")
+        if not _:
+            if not rest:
+                raise DemoParamsError(f"{token}: missing a value")
+            value = rest.pop(0)
+        pairs.append((key.replace("-", "_"), value))
+    return pairs
 
 
 @cli.command()

@@ -40,6 +40,31 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", description="Log level of the app and of uvicorn."
     )
+    signup: Literal["open", "closed"] = Field(
+        default="open", description="open: anyone may sign up; closed: only the CLI adds users."
+    )
+    session_days: int = Field(default=14, ge=1, le=365, description="Days a login session lasts.")
+    secure_cookies: bool = Field(
+        default=False, description="Mark the session cookie Secure (set it when serving HTTPS)."
+    )
+    password_hash_time_cost: int = Field(
+        default=3, ge=1, le=20, description="Argon2id passes over memory per password hash."
+    )
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=8, le=4_194_304, description="Argon2id memory per password hash (KiB)."
+    )
+    login_attempts_per_account: int = Field(
+        default=5, ge=1, description="Failed logins allowed per account name per window."
+    )
+    login_attempts_per_address: int = Field(
+        default=20, ge=1, description="Failed logins allowed per client address per window."
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="Length of the failed-login window, in seconds."
+    )
+    fsrs_fuzzing: bool = Field(
+        default=True, description="Spread review intervals a little so cards do not bunch up."
+    )
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

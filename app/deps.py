@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+
+Clock = Callable[[], datetime]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -23,5 +26,12 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_now(request: Request) -> datetime:
+    """The current UTC time from the app's clock (tests pass a clock they control)."""
+    clock: Clock = request.app.state.clock
+    return clock()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.tokens import create_token
+from app.auth.users import create_user
 from app.catalog.loader import deck_files, import_decks
+from app.catalog.registries import catalog_registries
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.main import create_app
@@ -96,7 +101,7 @@ def loaded(migrated: Settings) -> Settings:
     """Settings whose database holds the bundled decks of content/."""
     engine = make_engine(migrated.database_url)
     with session_scope(make_sessionmaker(engine)) as db_session:
-        import_decks(db_session, deck_files(CONTENT_DIR))
+        import_decks(db_session, deck_files(CONTENT_DIR), catalog_registries())
     engine.dispose()
     return migrated
 
@@ -106,3 +111,82 @@ def loaded_client(loaded: Settings) -> Iterator[TestClient]:
     """A client of an app whose database holds the bundled decks."""
     with TestClient(create_app(loaded)) as test_client:
         yield test_client
+
+
+# --- accounts and study (issue 5) -------------------------------------------------------------
+
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
+
+
+class FakeClock:
+    """A clock the test moves by hand; create_app(clock=...) reads it, nothing sleeps."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user made for a test, with an API token."""
+
+    name: str
+    user_id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def study_settings(loaded: Settings) -> Settings:
+    """The bundled decks, and Argon2 parameters cheap enough for tests (never for real use)."""
+    return loaded.model_copy(update={"password_hash_time_cost": 1, "password_hash_memory_kib": 8})
+
+
+@pytest.fixture
+def study_db(study_settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the study database."""
+    engine = make_engine(study_settings.database_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def study_client(study_settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    """A client of an app with the decks loaded, cheap hashing and the test's clock."""
+    with TestClient(create_app(study_settings, clock=clock)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_account(
+    study_settings: Settings, study_db: sessionmaker[Session], clock: FakeClock
+) -> Callable[[str], Account]:
+    """Create a user (password 'correct horse battery') and an API token for them."""
+
+    def make(name: str) -> Account:
+        with study_db() as db_session:
+            user = create_user(
+                session=db_session,
+                settings=study_settings,
+                name=name,
+                password="correct horse battery",
+                by_admin=True,
+            )
+            _, token = create_token(session=db_session, user=user, name="tests", now=clock())
+            return Account(user.name, user.id, token)
+
+    return make

@@ -139,3 +139,29 @@ def test_serve_refuses_to_start_on_a_malformed_deck(env: dict[str, str], tmp_pat
     )
     assert result.returncode == 1
     assert f"{content / 'bad.yaml'}:1: (file): a deck file must be a mapping" in result.stderr
+
+
+def test_demo_prints_steps_and_checks() -> None:
+    code, out, _ = run("demo", "linear_backward", "--seed", "3", "--batch", "2", "--n-in=2")
+    assert code == 0
+    assert "params: seed=3, batch=2, n_in=2, n_out=2" in out
+    assert "X  (2×2)" in out
+    assert "[PASS] analytic ∂L/∂W equals central differences" in out
+
+
+def test_demo_list_names_every_demo() -> None:
+    code, out, _ = run("demo", "--list")
+    assert code == 0
+    assert "linear_backward" in out
+
+
+def test_demo_refuses_bad_params_and_unknown_names() -> None:
+    code, _, err = run("demo", "linear_backward", "--batch", "99")
+    assert code == 2
+    assert "batch: Input should be less than or equal to 32" in err
+    code, _, err = run("demo", "linear_backward", "--batch")
+    assert code == 2
+    assert "--batch: missing a value" in err
+    code, _, err = run("demo", "no_such_demo")
+    assert code == 2
+    assert "unknown demo 'no_such_demo'" in err

@@ -2,9 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api import catalog, demos, exercises
+from app.api import account, catalog, demos, exercises, study
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(catalog.router)
 router.include_router(demos.router)
 router.include_router(exercises.router)
+router.include_router(study.router)
+router.include_router(account.router)

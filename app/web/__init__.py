@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.web import demos, exercises, pages
+from app.web import account, demos, exercises, pages, settings
 
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(demos.router)
 router.include_router(exercises.router)
+router.include_router(account.router)
+router.include_router(settings.router)
 
 __all__ = ["router"]

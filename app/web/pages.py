@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.catalog import queries
 from app.catalog.schema import SLUG_RE
 from app.deps import SessionDep
+from app.web.demo_view import card_demo_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,8 +52,15 @@ def card_page(request: Request, slug: str, session: SessionDep) -> Response:
     if card is None:
         raise HTTPException(404, f"There is no card called {slug!r}.")
     previous, following = queries.neighbours(session, card)
-    context = {"card": card, "previous": previous, "following": following}
-    return render(request, "card.html", context)
+    demo_ctx = card_demo_context(card, request.query_params.multi_items())
+    if demo_ctx is not None:
+        demo_ctx["action"] = request.url_for("card_page", slug=slug)
+        demo_ctx["fragment"] = request.url_for("card_demo_fragment", slug=slug)
+    context = {"card": card, "previous": previous, "following": following, "demo_ctx": demo_ctx}
+    response = render(request, "card.html", context)
+    if demo_ctx is not None:
+        response.status_code = demo_ctx["status"]  # 422 when the demo's params were refused
+    return response
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -1,0 +1,102 @@
+"""Per-user account endpoints: who am I, study settings, API tokens, stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.study_schemas import StatsOut
+from app.auth.dependencies import ApiUserDep
+from app.auth.tokens import list_tokens, revoke_token
+from app.deps import NowDep, SessionDep
+from app.models import ApiToken, User
+from app.srs.preferences import StudySettings, update_study_settings
+from app.srs.stats import user_stats
+
+router = APIRouter(tags=["account"])
+
+
+class MeOut(BaseModel):
+    name: str
+    desired_retention: float
+    new_per_day: int
+    reviews_per_day: int
+    time_zone: str
+
+    @classmethod
+    def of(cls, user: User) -> MeOut:
+        return cls(
+            name=user.name,
+            desired_retention=user.desired_retention,
+            new_per_day=user.new_per_day,
+            reviews_per_day=user.reviews_per_day,
+            time_zone=user.time_zone,
+        )
+
+
+class SettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    desired_retention: float | None = Field(default=None, description="0.70 to 0.99.")
+    new_per_day: int | None = None
+    reviews_per_day: int | None = None
+    time_zone: str | None = Field(default=None, max_length=64, description="IANA name.")
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+@router.get("/me", response_model=MeOut)
+def me(user: ApiUserDep) -> MeOut:
+    """The current user and their study settings."""
+    return MeOut.of(user)
+
+
+@router.patch("/me/settings", response_model=MeOut)
+def change_settings(body: SettingsIn, user: ApiUserDep, session: SessionDep) -> MeOut:
+    """Change desired retention, daily limits or time zone (omitted fields stay as they are)."""
+    changes = StudySettings(**body.model_dump())
+    return MeOut.of(update_study_settings(session=session, user=user, changes=changes))
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def tokens(user: ApiUserDep, session: SessionDep) -> list[TokenOut]:
+    """The user's live API tokens (never the tokens themselves)."""
+    return [TokenOut.of(token) for token in list_tokens(session=session, user=user)]
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def delete_token(token_id: int, user: ApiUserDep, session: SessionDep, now: NowDep) -> Response:
+    """Revoke one of the user's tokens."""
+    if not revoke_token(session=session, user=user, token_id=token_id, now=now):
+        raise HTTPException(404, f"You have no token with id {token_id}.")
+    return Response(status_code=204)
+
+
+@router.get("/stats", response_model=StatsOut)
+def stats(
+    user: ApiUserDep,
+    session: SessionDep,
+    now: NowDep,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> StatsOut:
+    """Reviews per day, true retention, 30-day forecast, streak, counts and time spent."""
+    return StatsOut.of(user_stats(session=session, user=user, now=now, days=days))

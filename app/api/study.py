@@ -1,0 +1,118 @@
+"""Per-user study endpoints: the next card, reviews, undo, and suspend/bury/reset."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
+from app.api.schemas import CardOut
+from app.api.study_schemas import ButtonOut, NextOut, ReviewIn, ReviewOut, StateOut
+from app.auth.dependencies import ApiUserDep
+from app.catalog.schema import SLUG_RE
+from app.deps import NowDep, SessionDep, SettingsDep
+from app.models import Card, ReviewLog
+from app.srs import cards as card_flags
+from app.srs.queue import StudyFilter, next_card
+from app.srs.reviews import record_review, undo_last_review
+
+router = APIRouter(tags=["study"])
+SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
+Action = Literal["suspend", "unsuspend", "bury", "reset"]
+
+
+@router.get("/study/next", response_model=NextOut)
+def study_next(
+    user: ApiUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    deck: SlugQuery = None,
+    topic: SlugQuery = None,
+    difficulty: Literal["easy", "medium", "hard"] | None = None,
+) -> NextOut:
+    """The next card to study and the interval each rating would give it."""
+    filters = StudyFilter(deck=deck, topic=topic, difficulty=difficulty)
+    found = next_card(session=session, settings=settings, user=user, now=now, filters=filters)
+    if found is None:
+        return NextOut(card=None, state=None, buttons=[], due_left=0, new_left=0)
+    return NextOut(
+        card=CardOut.of(found.card),
+        state=StateOut.of(found.card.slug, found.state) if found.state else None,
+        buttons=[ButtonOut.of(r, outcome, now) for r, outcome in found.outcomes.items()],
+        due_left=len(found.queue.due),
+        new_left=min(found.queue.new_left, len(found.queue.new)),
+    )
+
+
+@router.post("/reviews", response_model=ReviewOut, status_code=201)
+def post_review(
+    body: ReviewIn,
+    response: Response,
+    user: ApiUserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> ReviewOut:
+    """Rate a card; resending the same idempotency_key returns the first review (200)."""
+    card = card_flags.studiable_card(session=session, slug=body.card)
+    outcome = record_review(
+        session=session,
+        settings=settings,
+        user=user,
+        card=card,
+        rating=body.rating,
+        now=now,
+        duration_ms=body.duration_ms,
+        idempotency_key=body.idempotency_key,
+    )
+    if outcome.replayed:
+        response.status_code = 200
+    return ReviewOut.of(body.card, outcome.review, replayed=outcome.replayed)
+
+
+@router.get("/reviews", response_model=list[ReviewOut])
+def list_reviews(
+    user: ApiUserDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[ReviewOut]:
+    """The user's most recent reviews, newest first."""
+    rows = session.execute(
+        select(ReviewLog, Card.slug)
+        .join(Card, Card.id == ReviewLog.card_id)
+        .where(ReviewLog.user_id == user.id)
+        .order_by(ReviewLog.id.desc())
+        .limit(limit)
+    ).all()
+    return [ReviewOut.of(slug, log) for log, slug in rows]
+
+
+@router.post("/reviews/undo", response_model=StateOut)
+def undo_review(user: ApiUserDep, session: SessionDep, now: NowDep) -> StateOut:
+    """Undo the user's last review: its log row goes and the card's state is restored."""
+    removed = undo_last_review(session=session, user=user, now=now)
+    card = session.get_one(Card, removed.card_id)
+    return StateOut.of(card.slug, card_flags.card_state(session=session, user=user, card=card))
+
+
+@router.get("/study/cards/{slug}", response_model=StateOut)
+def get_card_state(slug: str, user: ApiUserDep, session: SessionDep) -> StateOut:
+    """The user's schedule for one card ("new" if never reviewed)."""
+    card = card_flags.studiable_card(session=session, slug=slug)
+    return StateOut.of(slug, card_flags.card_state(session=session, user=user, card=card))
+
+
+@router.post("/study/cards/{slug}/{action}", response_model=StateOut)
+def change_card(
+    slug: str, action: Action, user: ApiUserDep, session: SessionDep, now: NowDep
+) -> StateOut:
+    """Suspend, unsuspend, bury (until the next study day) or reset a card."""
+    card = card_flags.studiable_card(session=session, slug=slug)
+    change = {
+        "suspend": card_flags.suspend_card,
+        "unsuspend": card_flags.unsuspend_card,
+        "bury": card_flags.bury_card,
+        "reset": card_flags.reset_card,
+    }[action]
+    change(session=session, user=user, card=card, now=now)
+    return StateOut.of(slug, card_flags.card_state(session=session, user=user, card=card))

@@ -1,0 +1,1 @@
+"""Accounts: users, password hashing, browser sessions with CSRF, API tokens, login limits."""

@@ -1,0 +1,62 @@
+"""Who is asking: the session snapshot set by the middleware, or an API bearer token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from app.auth.sessions import COOKIE_NAME, SessionInfo, csrf_matches, load_session
+from app.auth.tokens import user_for_token
+from app.config import Settings
+from app.deps import Clock, NowDep, SessionDep
+from app.models import User
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def session_info_for(request: Request, session: Session) -> SessionInfo | None:
+    """Load the browser session named by the request's cookie (used by the middleware)."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    if not cookie:
+        return None
+    settings: Settings = request.app.state.settings
+    clock: Clock = request.app.state.clock
+    return load_session(session=session, settings=settings, cookie=cookie, now=clock())
+
+
+def current_session(request: Request) -> SessionInfo | None:
+    """The request's live browser session, if any (set by the middleware in app.main)."""
+    info: SessionInfo | None = getattr(request.state, "auth", None)
+    return info
+
+
+def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
+    """The user behind a bearer token or a logged-in session; 401 (or 403 for CSRF) otherwise."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(401, "Use 'Authorization: Bearer <token>'.", headers=BEARER)
+        user = user_for_token(session=session, token=token.strip(), now=now)
+        if user is None:
+            raise HTTPException(401, "The API token is not valid or was revoked.", headers=BEARER)
+        return user
+    info = current_session(request)
+    if info is None or info.user_id is None:
+        raise HTTPException(401, "Log in, or send 'Authorization: Bearer <token>'.", headers=BEARER)
+    # A cookie rides along on cross-site requests; a header a foreign page cannot set proves intent.
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        info, request.headers.get("x-csrf-token")
+    ):
+        raise HTTPException(403, "Missing or wrong X-CSRF-Token header.")
+    user = session.get(User, info.user_id)
+    if user is None:
+        raise HTTPException(401, "Log in again.", headers=BEARER)
+    return user
+
+
+ApiUserDep = Annotated[User, Depends(api_user)]
+SessionInfoDep = Annotated[SessionInfo | None, Depends(current_session)]

@@ -1,0 +1,1 @@
+"""Spaced repetition: FSRS-6 (the `fsrs` package) per user and card, the queue, reviews, stats."""

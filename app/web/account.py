@@ -1,0 +1,140 @@
+"""Sign-up, log-in and log-out pages (forms with CSRF tokens; the session id rotates at login)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth.dependencies import current_session
+from app.auth.errors import AccountError, RateLimited
+from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.auth.sessions import clear_session_cookie, end_session, rotate_session, set_session_cookie
+from app.auth.users import authenticate, create_user
+from app.config import Settings
+from app.deps import NowDep, SessionDep, SettingsDep
+from app.models import User
+from app.web.forms import browser_session, client_address, render, require_csrf, with_cookie
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form(max_length=2048)]
+CsrfField = Annotated[str | None, Form(max_length=200)]
+
+
+def _form(
+    request: Request,
+    session: SessionDep,
+    settings: Settings,
+    template: str,
+    *,
+    error: str | None = None,
+    name: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    info, cookie = browser_session(request, session, settings)
+    context = {
+        "csrf_token": info.csrf_token,
+        "error": error,
+        "name": name,
+        "signup_open": settings.signup == "open",
+        "min_password_length": MIN_PASSWORD_LENGTH,
+    }
+    response = render(request, template, context, status=status, headers=headers)
+    return with_cookie(response, cookie, settings)
+
+
+def _logged_in(request: Request, session: SessionDep, settings: Settings, user: User) -> Response:
+    """Rotate to a fresh session for `user` and go to the settings page."""
+    cookie, _ = rotate_session(
+        session=session,
+        settings=settings,
+        old=current_session(request),
+        user=user,
+        now=request.app.state.clock(),
+    )
+    response = RedirectResponse("/settings", status_code=303)
+    set_session_cookie(response, settings=settings, value=cookie)
+    return response
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    status = 200 if settings.signup == "open" else 403
+    return _form(request, session, settings, "signup.html", status=status)
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: FormText = "",
+    password: FormText = "",
+    csrf_token: CsrfField = None,
+) -> Response:
+    require_csrf(request, csrf_token)
+    try:
+        user = create_user(session=session, settings=settings, name=name, password=password)
+    except AccountError as error:
+        status = 403 if settings.signup == "closed" else 400
+        return _form(
+            request, session, settings, "signup.html", error=str(error), name=name, status=status
+        )
+    return _logged_in(request, session, settings, user)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _form(request, session, settings, "login.html")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    name: FormText = "",
+    password: FormText = "",
+    csrf_token: CsrfField = None,
+) -> Response:
+    require_csrf(request, csrf_token)
+    try:
+        user = authenticate(
+            session=session,
+            settings=settings,
+            name=name,
+            password=password,
+            address=client_address(request),
+            now=now,
+        )
+    except RateLimited as error:
+        headers = {"Retry-After": str(error.retry_after)}
+        return _form(
+            request,
+            session,
+            settings,
+            "login.html",
+            error=str(error),
+            name=name,
+            status=429,
+            headers=headers,
+        )
+    except AccountError as error:
+        return _form(
+            request, session, settings, "login.html", error=str(error), name=name, status=400
+        )
+    return _logged_in(request, session, settings, user)
+
+
+@router.post("/logout")
+def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, csrf_token: CsrfField = None
+) -> Response:
+    info = require_csrf(request, csrf_token)
+    end_session(session=session, info=info)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response, settings=settings)
+    return response

@@ -1,0 +1,129 @@
+"""The settings page: study settings and API tokens (a new token is shown once)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth.dependencies import current_session
+from app.auth.errors import AccountError
+from app.auth.tokens import create_token, list_tokens, revoke_token
+from app.deps import NowDep, SessionDep
+from app.models import User
+from app.srs.days import ROLLOVER
+from app.srs.errors import StudyError
+from app.srs.preferences import StudySettings, update_study_settings
+from app.web.forms import render, require_csrf
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form(max_length=200)]
+CsrfField = Annotated[str | None, Form(max_length=200)]
+
+
+def _user(request: Request, session: SessionDep) -> User | None:
+    info = current_session(request)
+    if info is None or info.user_id is None:
+        return None
+    return session.get(User, info.user_id)
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    error: str | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    info = current_session(request)
+    assert info is not None
+    context = {
+        "user": user,
+        "tokens": list_tokens(session=session, user=user),
+        "csrf_token": info.csrf_token,
+        "error": error,
+        "new_token": new_token,
+        "rollover": ROLLOVER.strftime("%H:%M"),
+    }
+    return render(request, "settings.html", context, status=status)
+
+
+def _login_first() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, session: SessionDep) -> Response:
+    user = _user(request, session)
+    return _page(request, session, user) if user else _login_first()
+
+
+@router.post("/settings", response_class=HTMLResponse)
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    desired_retention: FormText = "",
+    new_per_day: FormText = "",
+    reviews_per_day: FormText = "",
+    time_zone: FormText = "",
+    csrf_token: CsrfField = None,
+) -> Response:
+    require_csrf(request, csrf_token)
+    user = _user(request, session)
+    if user is None:
+        return _login_first()
+    try:
+        changes = StudySettings(
+            desired_retention=float(desired_retention) if desired_retention else None,
+            new_per_day=int(new_per_day) if new_per_day else None,
+            reviews_per_day=int(reviews_per_day) if reviews_per_day else None,
+            time_zone=time_zone.strip() or None,
+        )
+    except ValueError:
+        return _page(
+            request, session, user, error="Limits and retention must be numbers.", status=422
+        )
+    try:
+        update_study_settings(session=session, user=user, changes=changes)
+    except StudyError as error:
+        session.rollback()
+        return _page(request, session, user, error=str(error), status=422)
+    return RedirectResponse("/settings", status_code=303)
+
+
+@router.post("/settings/tokens", response_class=HTMLResponse)
+def new_token(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    name: FormText = "",
+    csrf_token: CsrfField = None,
+) -> Response:
+    require_csrf(request, csrf_token)
+    user = _user(request, session)
+    if user is None:
+        return _login_first()
+    try:
+        _, token = create_token(session=session, user=user, name=name, now=now)
+    except AccountError as error:
+        return _page(request, session, user, error=str(error), status=422)
+    # Rendered, not redirected: this response is the only place the token is ever shown.
+    response = _page(request, session, user, new_token=token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+def revoke(
+    request: Request, token_id: int, session: SessionDep, now: NowDep, csrf_token: CsrfField = None
+) -> Response:
+    require_csrf(request, csrf_token)
+    user = _user(request, session)
+    if user is None:
+        return _login_first()
+    if not revoke_token(session=session, user=user, token_id=token_id, now=now):
+        raise HTTPException(404, "You have no such token.")
+    return RedirectResponse("/settings", status_code=303)
