@@ -13,6 +13,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def main() -> None:
     baseline = median_seconds(lambda: a @ a, args.repeat * 4)
     rows = []
     for name, spec in sorted(REGISTRY.items()):
-        seconds = median_seconds(lambda spec=spec: spec.run_with({}), args.repeat)
+        seconds = median_seconds(partial(spec.run_with, {}), args.repeat)
         rows.append((name, seconds, seconds / baseline))
     print(f"{'demo':<24}{'median':>10}{'× matmul':>10}  target")
     print("-" * 54)
