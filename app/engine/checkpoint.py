@@ -7,6 +7,7 @@ Peak memory then holds one segment's activations instead of every segment's.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,15 @@ from app.engine.tensor import Tensor, Value, enable_grad, is_grad_enabled, make,
 
 def checkpoint(fn: Callable[..., Tensor], *args: Tensor) -> Tensor:
     """fn(*args) whose intermediates are recomputed in backward instead of kept."""
+    if is_grad_enabled() and not any(a.requires_grad for a in args):
+        # The segment becomes a graph node only through its inputs: with none requiring grad,
+        # parameters used inside fn would silently get no gradient (PyTorch warns here too).
+        warnings.warn(
+            "checkpoint: none of the inputs has requires_grad=True, so no gradient will flow "
+            "through this segment, not even to parameters used inside fn",
+            UserWarning,
+            stacklevel=2,
+        )
     with no_grad():
         out = fn(*[Tensor(a.data) for a in args])
     saved = tuple(a.data for a in args)

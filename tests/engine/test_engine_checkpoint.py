@@ -1,6 +1,7 @@
 """checkpoint gives bit-identical gradients and lowers peak saved memory."""
 
 import numpy as np
+import pytest
 
 from app.engine import MLP, Tensor, checkpoint, count, grad, hvp, mse_loss
 
@@ -66,3 +67,10 @@ def test_hvp_through_checkpoint_matches_plain() -> None:
     expected = hvp(f, x, v)
     np.testing.assert_allclose(hvp(lambda x: checkpoint(f, x), x, v), expected, rtol=1e-12)
     np.testing.assert_allclose(grad(lambda x: checkpoint(f, x))(x), grad(f)(x), rtol=0)
+
+
+def test_checkpoint_warns_when_no_input_requires_grad() -> None:
+    layer = MLP([3, 2])
+    with pytest.warns(UserWarning, match="none of the inputs has requires_grad=True"):
+        out = checkpoint(layer, Tensor(np.ones((4, 3))))
+    assert out.shape == (4, 2)
