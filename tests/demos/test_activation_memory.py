@@ -9,15 +9,8 @@ from pydantic import ValidationError
 from app.demos import activation_memory as module  # registers it
 from app.demos import get_demo
 from app.engine import Tensor
-from tests.demos.conftest import SEEDS
 
 DEMO = get_demo("activation_memory")
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_every_check_passes(seed: int) -> None:
-    demo = DEMO.run_with({"seed": seed})
-    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
 
 
 def test_same_params_same_bytes_and_the_values_do_not_matter() -> None:

@@ -11,15 +11,8 @@ from pydantic import ValidationError
 from app.demos import backward_cost as _  # noqa: F401  (registers it)
 from app.demos import get_demo
 from app.engine import arith
-from tests.demos.conftest import SEEDS
 
 DEMO = get_demo("backward_cost")
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_every_check_passes(seed: int) -> None:
-    demo = DEMO.run_with({"seed": seed})
-    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
 
 
 def test_counted_flops_are_reproducible_and_do_not_depend_on_the_values() -> None:

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from app.demos import chain_rule as module  # registers it
 from app.demos import get_demo
 from app.engine import Tensor, arith, grad, jacobian, pointwise
-from tests.demos.conftest import SEEDS
 
 DEMO = get_demo("chain_rule")
 SCALAR = "f'(g(x))·g'(x), a product of local derivatives"
@@ -19,23 +18,10 @@ VECTOR = "the Jacobian product J_f(g(x))·J_g(x) equals"
 BACKPROP = "for a scalar loss, backprop's ∇ₓL equals"
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_every_check_passes(seed: int) -> None:
-    demo = DEMO.run_with({"seed": seed})
-    assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
-
-
 @pytest.mark.parametrize("sizes", [(1, 1, 1), (6, 6, 6), (2, 5, 1)])
 def test_every_check_passes_for_other_shapes(sizes: tuple[int, int, int]) -> None:
     demo = DEMO.run_with(dict(zip("nmk", sizes, strict=True)))
     assert demo.passed, [c for c in demo.checks if not c.passed]
-
-
-def test_same_seed_same_numbers_and_another_seed_others() -> None:
-    first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
-    for a, b in zip(first.steps, again.steps, strict=True):
-        assert np.array_equal(a.value, b.value)
-    assert first.steps[0].value != other.steps[0].value
 
 
 def test_the_product_has_the_composition_shape() -> None:

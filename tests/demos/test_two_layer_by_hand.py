@@ -25,15 +25,6 @@ def test_every_check_passes(seed: int, activation: str) -> None:
     assert demo.checks and demo.passed, [c for c in demo.checks if not c.passed]
 
 
-def test_same_seed_same_numbers_and_another_seed_others() -> None:
-    first, again, other = (DEMO.run_with({"seed": s}) for s in (7, 7, 8))
-    for a, b in zip(first.steps, again.steps, strict=True):
-        assert np.array_equal(a.value, b.value)
-    assert not all(
-        np.array_equal(a.value, b.value) for a, b in zip(first.steps, other.steps, strict=True)
-    )
-
-
 def test_nine_parameter_gradients_are_laid_out_one_by_one_and_none_is_zero() -> None:
     demo = DEMO.run_with({"seed": 3, "activation": "relu"})
     scalars = [s for s in demo.steps if s.label.startswith("∂L/∂") and "[" in s.label]
