@@ -23,6 +23,7 @@ class DeckOut(BaseModel):
     topics: list[str]
     checklist: list[str]
     advice: str
+    advice_demo: str | None = Field(description="The demo that works the advice through.")
     card_count: int = Field(description="Active (not retired) cards.")
     cards_by_difficulty: dict[Literal["easy", "medium", "hard"], int]
 
@@ -36,6 +37,7 @@ class DeckOut(BaseModel):
             topics=[topic.slug for topic in deck.topics],
             checklist=list(deck.checklist),
             advice=deck.advice,
+            advice_demo=deck.advice_demo,
             card_count=summary.card_count,
             cards_by_difficulty={
                 "easy": summary.by_difficulty.get("easy", 0),

@@ -122,6 +122,7 @@ def upsert_deck(session: Session, parsed: ParsedDeck) -> DeckResult:
     deck.description = spec.deck.description
     deck.checklist = list(spec.deck.checklist)
     deck.advice = spec.deck.advice
+    deck.advice_demo = spec.deck.advice_demo
     deck.source_path = source
     deck.content_hash = parsed.content_hash
     deck.updated_at = now

@@ -83,6 +83,7 @@ class DeckMeta(Strict):
     topics: list[Slug] = Field(min_length=1)
     checklist: list[Text] = Field(default_factory=list)
     advice: str = ""
+    advice_demo: RegistryName | None = None
 
 
 class DeckFile(Strict):

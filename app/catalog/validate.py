@@ -148,8 +148,11 @@ def deck_rule_problems(parsed: ParsedDeck) -> list[Problem]:
 
 
 def registry_problems(parsed: ParsedDeck, registries: Registries) -> list[Problem]:
-    """Cards may only name demos and exercises that exist."""
+    """Cards (and the deck's advice) may only name demos and exercises that exist."""
     problems: list[Problem] = []
+    advice_demo = parsed.spec.deck.advice_demo
+    if advice_demo and registries.demos is not None and advice_demo not in registries.demos:
+        problems.append(parsed.problem(("deck", "advice_demo"), f"unknown demo {advice_demo!r}"))
     for index, card in enumerate(parsed.spec.cards):
         if card.demo and registries.demos is not None and card.demo.name not in registries.demos:
             message = (

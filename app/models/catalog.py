@@ -20,6 +20,8 @@ class Deck(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
     advice: Mapped[str] = mapped_column(Text, default="")
+    # A demo that works the advice through with live numbers (the deck's closing exercise).
+    advice_demo: Mapped[str | None] = mapped_column(String(100))
     source_path: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

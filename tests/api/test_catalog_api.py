@@ -19,6 +19,7 @@ def test_decks_lists_the_backprop_deck_with_counts(loaded_client: TestClient) ->
     assert deck["cards_by_difficulty"] == {"easy": 5, "medium": 8, "hard": 2}
     assert deck["topics"] == ["chain-rule", "reverse-mode", "activations", "gradients"]
     assert deck["checklist"] and deck["advice"]
+    assert deck["advice_demo"] == "two_layer_by_hand"
 
 
 def test_one_deck_and_an_unknown_deck(loaded_client: TestClient) -> None:

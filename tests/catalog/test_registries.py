@@ -19,8 +19,9 @@ def test_the_bundled_decks_pass_validation_against_the_real_registries() -> None
     assert all(card.demo is not None for card in cards)
     used_demos = {card.demo.name for card in cards if card.demo}
     used_exercises = {card.exercise for card in cards if card.exercise}
-    # Every demo but the deck's closing exercise belongs to a card; every exercise kind is used.
+    # Every demo belongs to a card, but the deck's closing exercise, which its advice names.
     assert demo_names() - used_demos == {"two_layer_by_hand"}
+    assert deck.spec.deck.advice_demo == "two_layer_by_hand"
     assert used_exercises == exercise_kinds()
 
 
@@ -30,4 +31,15 @@ def test_a_card_naming_a_missing_demo_is_refused(tmp_path: Path) -> None:
         (CONTENT_DIR / "backprop.yaml").read_text().replace("{name: relu_backward}", "{name: relu}")
     )
     with pytest.raises(DeckLoadError, match=r"cards\[5\]\.demo\.name: unknown demo 'relu'"):
+        validate_decks([deck], catalog_registries())
+
+
+def test_an_advice_naming_a_missing_demo_is_refused(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text(
+        (CONTENT_DIR / "backprop.yaml")
+        .read_text()
+        .replace("advice_demo: two_layer_by_hand", "advice_demo: by_hand")
+    )
+    with pytest.raises(DeckLoadError, match=r"deck\.advice_demo: unknown demo 'by_hand'"):
         validate_decks([deck], catalog_registries())
