@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.web import account, demos, exercises, pages, settings
+from app.web import account, demos, exercises, pages, quiz, settings, stats, study
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -10,5 +10,8 @@ router.include_router(demos.router)
 router.include_router(exercises.router)
 router.include_router(account.router)
 router.include_router(settings.router)
+router.include_router(study.router)
+router.include_router(quiz.router)
+router.include_router(stats.router)
 
 __all__ = ["router"]

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.deps import NowDep, SessionDep, SettingsDep
 from app.models import User
 from app.web.forms import browser_session, client_address, render, require_csrf, with_cookie
+from app.web.viewer import safe_next
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=2048)]
@@ -32,9 +33,11 @@ def _form(
     name: str = "",
     status: int = 200,
     headers: dict[str, str] | None = None,
+    next_page: str | None = None,
 ) -> HTMLResponse:
     info, cookie = browser_session(request, session, settings)
     context = {
+        "next": safe_next(next_page or request.query_params.get("next"), ""),
         "csrf_token": info.csrf_token,
         "error": error,
         "name": name,
@@ -45,8 +48,10 @@ def _form(
     return with_cookie(response, cookie, settings)
 
 
-def _logged_in(request: Request, session: SessionDep, settings: Settings, user: User) -> Response:
-    """Rotate to a fresh session for `user` and go to the settings page."""
+def _logged_in(
+    request: Request, session: SessionDep, settings: Settings, user: User, next_page: str | None
+) -> Response:
+    """Rotate to a fresh session for `user` and go to the page asked for (or settings)."""
     cookie, _ = rotate_session(
         session=session,
         settings=settings,
@@ -54,7 +59,7 @@ def _logged_in(request: Request, session: SessionDep, settings: Settings, user: 
         user=user,
         now=request.app.state.clock(),
     )
-    response = RedirectResponse("/settings", status_code=303)
+    response = RedirectResponse(safe_next(next_page, "/settings"), status_code=303)
     set_session_cookie(response, settings=settings, value=cookie)
     return response
 
@@ -73,6 +78,7 @@ def signup(
     name: FormText = "",
     password: FormText = "",
     csrf_token: CsrfField = None,
+    next_page: Annotated[str, Form(alias="next", max_length=2048)] = "",
 ) -> Response:
     require_csrf(request, csrf_token)
     try:
@@ -80,9 +86,16 @@ def signup(
     except AccountError as error:
         status = 403 if settings.signup == "closed" else 400
         return _form(
-            request, session, settings, "signup.html", error=str(error), name=name, status=status
+            request,
+            session,
+            settings,
+            "signup.html",
+            error=str(error),
+            name=name,
+            status=status,
+            next_page=next_page,
         )
-    return _logged_in(request, session, settings, user)
+    return _logged_in(request, session, settings, user, next_page)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -99,6 +112,7 @@ def login(
     name: FormText = "",
     password: FormText = "",
     csrf_token: CsrfField = None,
+    next_page: Annotated[str, Form(alias="next", max_length=2048)] = "",
 ) -> Response:
     require_csrf(request, csrf_token)
     try:
@@ -121,12 +135,20 @@ def login(
             name=name,
             status=429,
             headers=headers,
+            next_page=next_page,
         )
     except AccountError as error:
         return _form(
-            request, session, settings, "login.html", error=str(error), name=name, status=400
+            request,
+            session,
+            settings,
+            "login.html",
+            error=str(error),
+            name=name,
+            status=400,
+            next_page=next_page,
         )
-    return _logged_in(request, session, settings, user)
+    return _logged_in(request, session, settings, user, next_page)
 
 
 @router.post("/logout")

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.catalog import queries
 from app.catalog.schema import SLUG_RE
-from app.deps import SessionDep
+from app.deps import NowDep, SessionDep
+from app.srs.overview import user_overview
 from app.web.demo_view import card_demo_context
+from app.web.viewer import page_user
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,8 +27,14 @@ def render(request: Request, template: str, context: Mapping[str, object]) -> HT
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> Response:
-    return render(request, "index.html", {"decks": queries.list_decks(session)})
+def home(request: Request, session: SessionDep, now: NowDep) -> Response:
+    """The decks; for a logged-in user, with today's due and new counts and the streak."""
+    user = page_user(request, session)
+    if user is None:
+        return render(request, "index.html", {"decks": queries.list_decks(session)})
+    overview = user_overview(session=session, user=user, now=now)
+    context = {"decks": [deck.summary for deck in overview.decks], "overview": overview}
+    return render(request, "index.html", context)
 
 
 @router.get("/decks/{slug}", response_class=HTMLResponse)

@@ -52,7 +52,7 @@ def _page(
 
 
 def _login_first() -> Response:
-    return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/login?next=%2Fsettings", status_code=303)
 
 
 @router.get("/settings", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-// Progressive enhancement for the pages: math rendered by KaTeX, Space reveals an answer.
+// Progressive enhancement for the pages: math rendered by KaTeX, Space reveals an answer,
+// copy buttons.
 (function () {
   "use strict";
 
@@ -34,5 +35,24 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { renderMath(document); });
+  // "Copy" buttons (a new API token): shown only where the clipboard can be written.
+  function enableCopy() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var source = document.querySelector(button.dataset.copy);
+      if (!source || !navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+          button.textContent = "Copied";
+        }, function () {
+          button.textContent = "Select and copy it by hand";
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderMath(document);
+    enableCopy();
+  });
 })();

@@ -91,7 +91,10 @@
         section.replaceWith(fresh);
         renderMath(fresh);
         drawAll(fresh);
-        history.replaceState(null, "", "?" + query + "#demo");
+        // Only the demo's own page keeps its params in the URL (not a study session showing it).
+        if (new URL(form.action, location.href).pathname === location.pathname) {
+          history.replaceState(null, "", "?" + query + "#demo");
+        }
       })
       .catch(function () { form.submit(); });  // fall back to a full page load
   }
@@ -110,6 +113,15 @@
     form.elements.seed.value = Math.floor(Math.random() * 1000000);
     rerun(form);
   });
+
+  // For pages that insert a demo later (the study session): draw its charts and math.
+  window.gradcardsDemo = {
+    show: function (root) { renderMath(root); drawAll(root); },
+    clear: function () {
+      charts.forEach(function (chart) { chart.destroy(); });
+      charts = [];
+    },
+  };
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
 })();

@@ -1,0 +1,62 @@
+"""The home page's view of one user: each deck's due and new counts, today's work, the streak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.catalog.queries import DeckSummary, list_decks
+from app.models import ReviewLog, User
+from app.srs.days import study_day, today_bounds
+from app.srs.queue import StudyFilter, study_queue
+from app.srs.stats import _streak
+
+
+@dataclass(frozen=True)
+class DeckProgress:
+    """A deck with what the user has left to study in it today."""
+
+    summary: DeckSummary
+    due: int
+    new: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A user's decks and today's figures (study days roll over at 4 AM local time)."""
+
+    decks: list[DeckProgress]
+    left_today: int  # due + new across all decks (the new-card limit is shared by the decks)
+    reviews_today: int
+    time_today_ms: int
+    streak_days: int
+
+
+def user_overview(*, session: Session, user: User, now: datetime) -> Overview:
+    """Every deck with the user's due and new counts for today, and today's progress."""
+    now = now.astimezone(UTC)
+    decks = []
+    for summary in list_decks(session):
+        queue = study_queue(
+            session=session, user=user, now=now, filters=StudyFilter(deck=summary.deck.slug)
+        )
+        decks.append(DeckProgress(summary, len(queue.due), min(queue.new_left, len(queue.new))))
+    everything = study_queue(session=session, user=user, now=now, filters=StudyFilter())
+    day_begin, _ = today_bounds(now, user.time_zone)
+    reviews_today, time_today = session.execute(
+        select(func.count(), func.coalesce(func.sum(ReviewLog.duration_ms), 0)).where(
+            ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day_begin
+        )
+    ).one()
+    moments = session.scalars(select(ReviewLog.reviewed_at).where(ReviewLog.user_id == user.id))
+    days = {study_day(moment, user.time_zone) for moment in moments}
+    return Overview(
+        decks=decks,
+        left_today=len(everything.due) + min(everything.new_left, len(everything.new)),
+        reviews_today=int(reviews_today),
+        time_today_ms=int(time_today),
+        streak_days=_streak(days, study_day(now, user.time_zone)),
+    )

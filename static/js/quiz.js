@@ -1,0 +1,154 @@
+// The quiz: one question at a time; an answer is graded by the server (GET, a fragment swapped
+// in); the score comes at the end. Answers reach the study schedule only if the box is ticked.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("quiz");
+  if (!root) return;
+  var questions = Array.prototype.slice.call(root.querySelectorAll(".quiz-question"));
+  var total = questions.length;
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  var record = document.getElementById("quiz-record");
+  var results = [];  // { number, title, correct }
+  var index = 0;
+
+  function renderMath(el) {
+    if (!window.katex) return;
+    el.querySelectorAll(".math").forEach(function (node) {
+      if (node.dataset.rendered) return;
+      window.katex.render(node.textContent, node, { throwOnError: false,
+        displayMode: node.classList.contains("block") || node.classList.contains("display") });
+      node.dataset.rendered = "1";
+    });
+  }
+
+  function randomKey() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function show(i, focus) {
+    index = i;
+    questions.forEach(function (q, j) { q.hidden = j !== i; });
+    var progress = document.getElementById("quiz-progress");
+    progress.value = results.length;
+    document.getElementById("quiz-progress-text").textContent =
+      i < total ? "Question " + (i + 1) + " of " + total : results.length + " of " + total + " answered";
+    if (i < total && focus) {
+      var first = questions[i].querySelector(".choice-button, input[type=text]");
+      if (first) first.focus({ preventScroll: true });
+      questions[i].scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function recordReview(question, correct) {
+    if (!record || !record.checked || question.dataset.kind !== "choice") return;
+    var note = document.createElement("p");
+    note.className = "record-note";
+    fetch("/api/v1/reviews", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRF-Token": csrf ? csrf.content : "" },
+      body: JSON.stringify({ card: question.dataset.card, rating: correct ? 3 : 1, idempotency_key: randomKey() }),
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        note.textContent = response.ok ? "Recorded in your schedule as " + (correct ? "Good." : "Again.")
+          : "Not recorded: " + (data.detail || response.status);
+      });
+    }).catch(function () { note.textContent = "Not recorded: the server could not be reached."; })
+      .finally(function () { question.querySelector(".quiz-result").appendChild(note); });
+  }
+
+  function answered(question, html) {
+    var holder = question.querySelector(".quiz-result");
+    holder.innerHTML = html;
+    var verdict = holder.querySelector("[data-correct]");
+    if (!verdict) {  // unreadable entries: keep the form, show the problems
+      renderMath(holder);
+      return;
+    }
+    var correct = verdict.dataset.correct === "true";
+    var form = question.querySelector("form");
+    if (form) form.remove();
+    renderMath(holder);
+    results.push({ number: Number(question.dataset.number), correct: correct,
+                   title: question.querySelector(".question").textContent.trim() });
+    recordReview(question, correct);
+    document.getElementById("quiz-progress").value = results.length;
+    var next = question.querySelector(".quiz-next");
+    next.hidden = false;
+    next.querySelector("button").focus({ preventScroll: true });
+  }
+
+  function submit(form, submitter) {
+    var params = new URLSearchParams(new FormData(form));
+    if (submitter && submitter.name) params.set(submitter.name, submitter.value);
+    params.set("fragment", "1");
+    var question = form.closest(".quiz-question");
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    fetch(form.action + "?" + params.toString(), { headers: { Accept: "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) { answered(question, html); })
+      .catch(function () { form.submit(); })
+      .finally(function () {
+        form.removeAttribute("aria-busy");
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      });
+  }
+
+  function score() {
+    var right = results.filter(function (r) { return r.correct; }).length;
+    document.getElementById("score-right").textContent = right;
+    document.getElementById("score-percent").textContent = total ? "(" + Math.round(100 * right / total) + "%)" : "";
+    var list = document.getElementById("score-list");
+    list.replaceChildren();
+    results.forEach(function (r) {
+      var item = document.createElement("li");
+      item.className = r.correct ? "right" : "wrong";
+      var link = document.createElement("a");
+      link.href = "#q" + r.number;
+      link.textContent = r.title;
+      var mark = document.createElement("span");
+      mark.className = "score-mark";
+      mark.textContent = r.correct ? "✓ right" : "✗ wrong";
+      item.append(mark, " ", link);
+      list.appendChild(item);
+    });
+    questions.forEach(function (q) { q.hidden = false; });  // the whole quiz, answers and all
+    var section = document.getElementById("quiz-score");
+    section.hidden = false;
+    show(total);
+    questions.forEach(function (q) { q.hidden = false; });
+    section.scrollIntoView({ block: "start" });
+    section.focus({ preventScroll: true });
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches(".quiz-choices, .quiz-exercise")) return;
+    event.preventDefault();
+    submit(form, event.submitter);
+  });
+
+  root.addEventListener("click", function (event) {
+    var next = event.target.closest(".next-question");
+    if (!next) return;
+    if (index + 1 < total) show(index + 1, true); else score();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.metaKey || event.ctrlKey || index >= total) return;
+    if (event.target.closest && event.target.closest("input, textarea, select")) return;
+    var question = questions[index];
+    var buttons = question.querySelectorAll(".choice-button");
+    if (/^[1-9]$/.test(event.key) && buttons.length >= Number(event.key)) {
+      event.preventDefault();
+      buttons[Number(event.key) - 1].click();
+    }
+  });
+
+  if (total) show(0, false);
+  renderMath(root);
+})();
