@@ -58,6 +58,7 @@ def test_deck_page_shows_cards_with_coloured_borders_chips_and_checklist(
         assert f"chip-{level}" in chip["class"]
     assert len(soup.select(".checklist li")) >= 3
     assert "by hand" in text(soup, ".advice")
+    assert href(soup, ".advice a").endswith("/demos/two_layer_by_hand")
     tabs = [tab.get_text() for tab in soup.select(".filters .tab")]
     assert tabs == [
         "All levels",
