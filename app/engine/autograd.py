@@ -15,6 +15,7 @@ import numpy as np
 
 from app.engine import counters
 from app.engine import tensor as tensor_module
+from app.engine.state import STATE
 from app.engine.tensor import Tensor, Value
 
 FREED_MESSAGE = (
@@ -22,11 +23,6 @@ FREED_MESSAGE = (
     "were freed): op {op!r} already released its buffers. Specify retain_graph=True on the "
     "first backward() call if you need to backward through the graph again."
 )
-
-
-# Whether the backward pass running now fills .grad (backward) or not (gradients); a
-# checkpoint's replay inside it follows suit.
-accumulating = False
 
 
 def topological_order(
@@ -75,8 +71,7 @@ def run_backward(
     stop_at_inputs: bool = False,
 ) -> list[Value | None]:
     """Propagate seeds from roots; fill leaves' .grad and return the gradients of `inputs`."""
-    global accumulating
-    tensor_mode = create_graph or counters.active is not None or tensor_module.forward_ad_active()
+    tensor_mode = create_graph or STATE.counters is not None or tensor_module.forward_ad_active()
     wanted = frozenset(inputs)
     order = topological_order(roots, wanted if stop_at_inputs else frozenset())
     # Tensors hash by identity, so they key the gradients being accumulated.
@@ -84,8 +79,8 @@ def run_backward(
     for root, seed in zip(roots, seeds, strict=True):
         _add(grads, root, Tensor(seed) if tensor_mode and not isinstance(seed, Tensor) else seed)
     found: dict[Tensor, Value] = {}
-    outer = accumulating, tensor_module.set_grad_mode(create_graph)
-    accumulating = accumulate
+    outer = STATE.accumulating, tensor_module.set_grad_mode(create_graph)
+    STATE.accumulating = accumulate
     try:
         with counters.phase("backward") if tensor_mode else nullcontext():
             while order:
@@ -107,7 +102,7 @@ def run_backward(
                 if not retain_graph:
                     _free(node)
     finally:
-        accumulating = outer[0]
+        STATE.accumulating = outer[0]
         tensor_module.set_grad_mode(outer[1])
     return [found.get(t) for t in inputs]
 
@@ -148,8 +143,8 @@ def _accumulate(node: Tensor, g: Value) -> None:
 def _free(node: Tensor) -> None:
     node._freed = True
     node._ctx = None
-    if node._saved and counters.active is not None:
-        counters.active.release(node._saved)
+    if node._saved and STATE.counters is not None:
+        STATE.counters.release(node._saved)
     node._saved = ()
     # Cutting the links lets NumPy reuse the memory of intermediates during this very pass;
     # the flag alone is enough to refuse a second backward.

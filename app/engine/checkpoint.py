@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from app.engine import autograd, counters
+from app.engine.state import STATE
 from app.engine.tensor import Tensor, Value, enable_grad, is_grad_enabled, make, no_grad
 
 
@@ -50,7 +51,7 @@ def _vjp(g: Value, xs: tuple, out: Value, fn: Any, need: tuple) -> tuple:
             [replay],
             [g],
             create_graph=differentiable,
-            accumulate=autograd.accumulating,
+            accumulate=STATE.accumulating,
             inputs=wanted,
             stop_at_inputs=differentiable,
         )

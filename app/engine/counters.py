@@ -14,6 +14,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from app.engine.state import STATE
+
 PHASES = ("forward", "backward", "recompute")
 
 
@@ -73,27 +75,29 @@ class Counters:
         return out
 
 
-active: Counters | None = None
+def current() -> Counters | None:
+    """The Counters of this thread's innermost count() block, or None."""
+    counter: Counters | None = STATE.counters
+    return counter
 
 
 @contextmanager
 def count() -> Iterator[Counters]:
-    """Record FLOPs and saved bytes of everything run inside the block."""
-    global active
-    previous, active = active, Counters()
+    """Record FLOPs and saved bytes of everything this thread runs inside the block."""
+    previous, STATE.counters = STATE.counters, Counters()
     try:
-        yield active
+        yield STATE.counters
     finally:
-        active = previous
+        STATE.counters = previous
 
 
 @contextmanager
 def phase(name: str, rule_op: str | None = None) -> Iterator[None]:
     """Charge work inside the block to `name` (and, in backward, to `rule_op`)."""
-    if active is None:
+    counter = current()
+    if counter is None:
         yield
         return
-    counter = active
     previous = counter.phase, counter.rule_op
     counter.phase = name
     if rule_op is not None:

@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from app.engine import counters
+from app.engine.state import STATE
 
 # A gradient rule runs on raw ndarrays (the fast path) or on Tensors (when the backward pass must
 # itself be differentiable, counted or carry tangents); the rules are written to work on both.
@@ -24,31 +24,26 @@ JvpRule: TypeAlias = Callable[
     [tuple[np.ndarray, ...], tuple[np.ndarray, ...], np.ndarray, Any], Any
 ]
 
-_grad_enabled = True
-_forward_ad_level = 0  # > 0 while a jvp is running, so backward knows tangents may be present
-
 
 def is_grad_enabled() -> bool:
     """Whether new ops record a graph."""
-    return _grad_enabled
+    return STATE.grad_enabled
 
 
 def set_grad_mode(mode: bool) -> bool:
     """Turn graph recording on or off; returns the previous setting (no context manager)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, mode
+    previous, STATE.grad_enabled = STATE.grad_enabled, mode
     return previous
 
 
 @contextmanager
 def set_grad_enabled(mode: bool) -> Iterator[None]:
     """Turn graph recording on or off inside the block."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, mode
+    previous, STATE.grad_enabled = STATE.grad_enabled, mode
     try:
         yield
     finally:
-        _grad_enabled = previous
+        STATE.grad_enabled = previous
 
 
 def no_grad() -> Any:
@@ -64,17 +59,16 @@ def enable_grad() -> Any:
 @contextmanager
 def forward_ad() -> Iterator[None]:
     """Mark a region where tensors may carry tangents (used by jvp)."""
-    global _forward_ad_level
-    _forward_ad_level += 1
+    STATE.forward_ad_level += 1
     try:
         yield
     finally:
-        _forward_ad_level -= 1
+        STATE.forward_ad_level -= 1
 
 
 def forward_ad_active() -> bool:
     """Whether some tensor may carry a tangent right now."""
-    return _forward_ad_level > 0
+    return STATE.forward_ad_level > 0
 
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -310,16 +304,17 @@ def make(
     out._retains_grad = False
     out._saved = ()
     out._op = op
-    if counters.active is not None:
-        counters.active.count_op(op, flops)
-    if _grad_enabled and any(p.requires_grad for p in parents):
+    counter = STATE.counters
+    if counter is not None:
+        counter.count_op(op, flops)
+    if STATE.grad_enabled and any(p.requires_grad for p in parents):
         out.requires_grad = True
         out._parents = parents
         out._vjp = vjp
         out._jvp = jvp
         out._ctx = ctx
-        if counters.active is not None:
-            counters.active.save(saved)
+        if counter is not None:
+            counter.save(saved)
             out._saved = saved
     else:
         out.requires_grad = False
@@ -327,7 +322,7 @@ def make(
         out._vjp = None
         out._jvp = None
         out._ctx = None
-    if _forward_ad_level and any(p.tangent is not None for p in parents):
+    if STATE.forward_ad_level and any(p.tangent is not None for p in parents):
         tangents = tuple(np.zeros_like(p.data) if p.tangent is None else p.tangent for p in parents)
         inputs = tuple(p.data for p in parents)
         tangent = jvp(tangents, inputs, out.data, ctx)
