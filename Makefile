@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check install install-dev bench vendor clean
+.PHONY: run test check docker-smoke install install-dev bench vendor clean
 
 run: $(VENV)/.installed
 	$(BIN)/gradcards serve
@@ -15,9 +15,14 @@ check: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy app tests bench
+	$(BIN)/hadolint --failure-threshold error Dockerfile
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/engine.py
+
+# Build the image with podman and run it (needs root; see scripts/docker-smoke).
+docker-smoke:
+	scripts/docker-smoke
 
 vendor:
 	scripts/vendor-frontend

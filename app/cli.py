@@ -1,4 +1,4 @@
-"""The `gradcards` command: serve, import, db upgrade, user add, token create."""
+"""The `gradcards` command: serve, import, import-csv, export, backup, restore, db, user, token."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from typing import Annotated
 import typer
 
 from app.auth.commands import token_cli, user_cli
+from app.backup import BackupError, backup_database, restore_database
+from app.catalog.csv_import import CsvImportError, import_csv_deck
 from app.catalog.loader import DeckLoadError, deck_files, import_decks
 from app.catalog.registries import catalog_registries
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.demos.running import DemoParamsError
+from app.exports.commands import export_cli
 from app.migrate import upgrade
 
 cli = typer.Typer(
@@ -24,6 +27,7 @@ db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
+cli.add_typer(export_cli, name="export")
 
 
 def main() -> None:
@@ -32,12 +36,13 @@ def main() -> None:
 
 
 def load_content(settings: Settings, path: Path | None = None) -> None:
-    """Import the decks at `path` (CONTENT_DIR by default); exit 1 listing problems if any."""
-    target = path or settings.content_dir
+    """Import the decks at `path` (default: the deck directories); exit 1 listing any problems."""
+    targets = [path] if path else settings.content_dirs()
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_sessionmaker(engine)) as session:
-            results = import_decks(session, deck_files(target), catalog_registries())
+            files = [file for target in targets for file in deck_files(target)]
+            results = import_decks(session, files, catalog_registries())
     except DeckLoadError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
@@ -47,7 +52,7 @@ def load_content(settings: Settings, path: Path | None = None) -> None:
     finally:
         engine.dispose()
     if not results:
-        typer.echo(f"no deck files (*.yaml) in {target}")
+        typer.echo(f"no deck files (*.yaml) in {', '.join(map(str, targets))}")
     for result in results:
         typer.echo(str(result))
 
@@ -63,6 +68,46 @@ def import_command(
     settings = get_settings()
     upgrade(settings.database_url)
     load_content(settings, path)
+
+
+@cli.command("import-csv")
+def import_csv(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with the columns front, back, difficulty, topics.")
+    ],
+    deck: Annotated[str, typer.Option(help="Slug of the new deck ([a-z0-9-]).")],
+    title: Annotated[str, typer.Option(help="Title of the new deck (default: the slug).")] = "",
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory for the deck file (default: EXTRA_CONTENT_DIR or CONTENT_DIR)."
+        ),
+    ] = None,
+) -> None:
+    """Make a CSV a new YAML deck in the deck directory and load it; a bad row changes nothing."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            path, result = import_csv_deck(
+                session=session,
+                path=file,
+                slug=deck,
+                title=title,
+                target_dir=into or settings.deck_target_dir(),
+                registries=catalog_registries(),
+            )
+    except CsvImportError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        count = len(error.problems)
+        typer.echo(f"{count} problem{'s' * (count != 1)}; nothing was imported.", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"wrote {path}")
+    typer.echo(str(result))
 
 
 @db_cli.command("upgrade")
@@ -132,20 +177,61 @@ def demo_options(args: list[str]) -> list[tuple[str, str]]:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: PORT).")] = None,
-    load: Annotated[bool, typer.Option(help="Import CONTENT_DIR before serving.")] = True,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Worker processes (default: WORKERS).")
+    ] = None,
+    load: Annotated[bool, typer.Option(help="Import the deck directories before serving.")] = True,
 ) -> None:
-    """Migrate the database, load the decks in CONTENT_DIR, and serve the app."""
+    """Migrate the database, load the decks, and serve the app."""
     import uvicorn
 
     from app.main import create_app
 
     settings = get_settings()
+    # Once, before any worker starts: workers racing to migrate or load would collide.
     upgrade(settings.database_url)
     if load:
         load_content(settings)
+    count = workers or settings.workers
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if count == 1:
+        app = create_app(settings)
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level)
+        return
+    # Several processes need an import string; each worker builds its app from the environment.
     uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
+        "app.main:create_app",
+        factory=True,
+        workers=count,
+        host=bind_host,
+        port=bind_port,
         log_level=settings.log_level,
     )
+
+
+@cli.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The new backup file (never overwritten).")],
+) -> None:
+    """Copy the SQLite database to PATH while the server keeps running (PostgreSQL: pg_dump)."""
+    try:
+        backup_database(database_url=get_settings().database_url, target=path)
+    except BackupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {path}")
+
+
+@cli.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `gradcards backup`.")],
+) -> None:
+    """Replace the SQLite database with the backup at PATH, then migrate it to head."""
+    settings = get_settings()
+    try:
+        revision = restore_database(database_url=settings.database_url, source=path)
+    except BackupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    upgrade(settings.database_url)
+    typer.echo(f"restored {path} (schema {revision}, now migrated to head)")

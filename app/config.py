@@ -8,8 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.paths import resource_dir
 
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
@@ -29,7 +31,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means SQLite at DATA_DIR/gradcards.db.",
     )
     content_dir: Path = Field(
-        default=Path("content"), description="Directory of deck YAML files loaded at start."
+        default_factory=lambda: resource_dir("content"),
+        description="Directory of deck YAML files loaded at start (default: the bundled decks).",
+    )
+    extra_content_dir: Path | None = Field(
+        default=None,
+        description="A second deck directory loaded with CONTENT_DIR (one's own decks).",
     )
     secret_key: str = Field(
         default="",
@@ -37,6 +44,9 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `gradcards serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `gradcards serve` binds.")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Worker processes `gradcards serve` starts."
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         default="info", description="Log level of the app and of uvicorn."
     )
@@ -65,6 +75,20 @@ class Settings(BaseSettings):
     fsrs_fuzzing: bool = Field(
         default=True, description="Spread review intervals a little so cards do not bunch up."
     )
+
+    @field_validator("extra_content_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        # GRADCARDS_EXTRA_CONTENT_DIR= (set but empty) means "no extra directory".
+        return None if value == "" else value
+
+    def content_dirs(self) -> list[Path]:
+        """The deck directories to load: CONTENT_DIR, then EXTRA_CONTENT_DIR when set."""
+        return [self.content_dir] + ([self.extra_content_dir] if self.extra_content_dir else [])
+
+    def deck_target_dir(self) -> Path:
+        """Where new decks (CSV imports) are written: the extra directory when there is one."""
+        return self.extra_content_dir or self.content_dir
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from app.catalog.schema import is_slug
 from app.models import Card, CardTopic, Deck, Topic
 
 
@@ -51,6 +52,8 @@ def list_decks(session: Session) -> list[DeckSummary]:
 
 def get_deck(session: Session, slug: str) -> DeckSummary | None:
     """One deck by slug, with counts; None when there is no such deck."""
+    if not is_slug(slug):
+        return None  # e.g. a NUL byte, which PostgreSQL refuses in a query (a 500, not a 404)
     deck = session.scalar(select(Deck).where(Deck.slug == slug).options(selectinload(Deck.topics)))
     if deck is None:
         return None
@@ -78,6 +81,8 @@ def _active_card_counts(session: Session, deck_id: int | None = None) -> dict[in
 
 def get_card(session: Session, slug: str) -> Card | None:
     """One card by slug, retired or not (a retired card's page says so)."""
+    if not is_slug(slug):
+        return None
     return session.scalar(_with_relations(select(Card).where(Card.slug == slug)))
 
 

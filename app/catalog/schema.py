@@ -13,6 +13,11 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 Difficulty = Literal["easy", "medium", "hard"]
 
 
+def is_slug(text: str) -> bool:
+    """Whether `text` can name a deck or card (lookups skip the database when it cannot)."""
+    return len(text) <= 100 and SLUG_RE.fullmatch(text) is not None
+
+
 def _slug(value: str) -> str:
     if not SLUG_RE.fullmatch(value):
         raise ValueError(f"{value!r} is not a slug: use lowercase letters, digits and hyphens")

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.catalog.schema import is_slug
 from app.models import Card, CardState, User
 from app.srs.days import today_bounds
 from app.srs.errors import RetiredCard, UnknownCard
@@ -15,7 +16,7 @@ from app.srs.errors import RetiredCard, UnknownCard
 
 def studiable_card(*, session: Session, slug: str) -> Card:
     """The active card called `slug`; UnknownCard or RetiredCard otherwise."""
-    card = session.scalar(select(Card).where(Card.slug == slug))
+    card = session.scalar(select(Card).where(Card.slug == slug)) if is_slug(slug) else None
     if card is None:
         raise UnknownCard(f"There is no card called {slug!r}.")
     if card.retired_at is not None:

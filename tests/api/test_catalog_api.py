@@ -143,3 +143,12 @@ def test_healthz_is_503_when_the_database_is_unreachable(
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+@pytest.mark.parametrize("slug", ["a%00b", "x" * 101, "Caps", "%F0%9F%98%80"])
+def test_slugs_that_cannot_exist_are_404_on_every_backend(
+    loaded_client: TestClient, slug: str
+) -> None:
+    # PostgreSQL refuses a NUL byte in a query: the lookup must not reach the database.
+    for url in (f"{API}/cards/{slug}", f"{API}/decks/{slug}", f"/cards/{slug}", f"/decks/{slug}"):
+        assert loaded_client.get(url).status_code == 404, url
