@@ -22,6 +22,7 @@ from app.db import make_engine, make_sessionmaker
 from app.demos.text import format_number
 from app.deps import Clock
 from app.errors import install_error_handlers, render_error
+from app.head import HeadAsGet
 from app.markdown import render_inline, render_markdown
 from app.models import utcnow
 from app.paths import resource_dir
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             response.headers.setdefault(name, value)
         return response
 
+    app.add_middleware(HeadAsGet)  # outermost: every route answers HEAD
     return app
 
 

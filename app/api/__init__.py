@@ -1,10 +1,18 @@
 """The JSON API under /api/v1."""
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from app.api import account, catalog, demos, exercises, exports, study
+from app.api.schemas import ValidationErrorOut
 
-router = APIRouter(prefix="/api/v1")
+# Every 422 has our shape (app/errors.py): a sentence in `detail` plus the structured list.
+VALIDATION: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationErrorOut, "description": "The request is not valid."}
+}
+
+router = APIRouter(prefix="/api/v1", responses=VALIDATION)
 router.include_router(catalog.router)
 router.include_router(demos.router)
 router.include_router(exercises.router)

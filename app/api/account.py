@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.schemas import error_responses
 from app.api.study_schemas import StatsOut
 from app.auth.dependencies import ApiUserDep
 from app.auth.tokens import list_tokens, revoke_token
@@ -16,7 +17,7 @@ from app.models import ApiToken, User
 from app.srs.preferences import StudySettings, update_study_settings
 from app.srs.stats import user_stats
 
-router = APIRouter(tags=["account"])
+router = APIRouter(tags=["account"], responses=error_responses(401, 403, 404))
 
 
 class MeOut(BaseModel):

@@ -16,6 +16,32 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="What went wrong, in a sentence.")
 
 
+class ValidationItemOut(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(BaseModel):
+    detail: str = Field(description="Each problem in a sentence: `query.limit: ...`.")
+    errors: list[ValidationItemOut] = Field(
+        default_factory=list, description="The same problems, structured (request validation)."
+    )
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for error statuses, each a JSON body with a `detail`."""
+    described = {
+        401: "No valid token or session (the response carries WWW-Authenticate: Bearer).",
+        403: "Not allowed (a missing or wrong CSRF token, sign-up closed).",
+        404: "No such thing, or not yours.",
+        409: "Conflicts with the current state.",
+        410: "The card was retired from its deck.",
+        429: "Too many attempts; see Retry-After.",
+    }
+    return {status: {"model": ErrorOut, "description": described[status]} for status in statuses}
+
+
 class DeckOut(BaseModel):
     slug: str
     title: str

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from app.api.schemas import CardOut
+from app.api.schemas import CardOut, error_responses
 from app.api.study_schemas import ButtonOut, NextOut, ReviewIn, ReviewOut, StateOut
 from app.auth.dependencies import ApiUserDep
 from app.catalog.schema import SLUG_RE
@@ -17,7 +17,7 @@ from app.srs import cards as card_flags
 from app.srs.queue import StudyFilter, next_card
 from app.srs.reviews import record_review, undo_last_review
 
-router = APIRouter(tags=["study"])
+router = APIRouter(tags=["study"], responses=error_responses(401, 403, 404, 409, 410))
 SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
 Action = Literal["suspend", "unsuspend", "bury", "reset"]
 

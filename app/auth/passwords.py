@@ -44,9 +44,8 @@ def hash_password(*, settings: Settings, password: str) -> str:
 def verify_password(*, settings: Settings, password: str, password_hash: str | None) -> bool:
     """True when `password` matches; with no hash (no such user) still spend the same time."""
     hasher = _hasher(*_cost(settings))
-    if password_hash is None:
-        hasher.verify(password, _dummy_hash(*_cost(settings)))
-        return False
-    if len(password) > MAX_PASSWORD_LENGTH:
+    if password_hash is None or len(password) > MAX_PASSWORD_LENGTH:
+        # Every refusal costs one hash, so timing tells nothing about the account or password.
+        hasher.verify(password[:MAX_PASSWORD_LENGTH], _dummy_hash(*_cost(settings)))
         return False
     return hasher.verify(password, password_hash)

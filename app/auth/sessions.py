@@ -1,4 +1,9 @@
-"""Browser sessions: a random id in a signed cookie, its hash and a CSRF token in the database."""
+"""Browser sessions: a random id in a signed cookie, its hash and a CSRF token in the database.
+
+A visitor who has not logged in gets an anonymous session (it only carries the CSRF token of
+the log-in and sign-up forms). It has no database row: its CSRF token is derived from the signed
+cookie, so anonymous requests, however many, never write to the database.
+"""
 
 from __future__ import annotations
 
@@ -51,21 +56,37 @@ def unsign(secret: str, value: str) -> str | None:
     return token if hmac.compare_digest(signature, _signature(secret, token)) else None
 
 
+ANONYMOUS_PREFIX = "anon-"
+
+
+def start_anonymous_session(*, settings: Settings) -> tuple[str, SessionInfo]:
+    """A session for a visitor who has not logged in: a signed cookie, no database row."""
+    token = ANONYMOUS_PREFIX + secrets.token_urlsafe(32)
+    return sign(settings.secret_key, token), _anonymous_info(settings.secret_key, token)
+
+
+def _anonymous_info(secret: str, token: str) -> SessionInfo:
+    csrf = hmac.new(secret.encode(), b"csrf:" + token.encode(), hashlib.sha256).digest()
+    return SessionInfo("", base64.urlsafe_b64encode(csrf).decode().rstrip("="), None, None)
+
+
 def start_session(
     *, session: Session, settings: Settings, user: User | None, now: datetime
 ) -> tuple[str, SessionInfo]:
     """A new session (anonymous when user is None); returns the cookie value and its info."""
+    if user is None:
+        return start_anonymous_session(settings=settings)
     token = secrets.token_urlsafe(32)
     row = AuthSession(
         id_hash=_hash(token),
-        user_id=user.id if user else None,
+        user_id=user.id,
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
         expires_at=now + timedelta(days=settings.session_days),
     )
     session.add(row)
     session.commit()
-    info = SessionInfo(row.id_hash, row.csrf_token, row.user_id, user.name if user else None)
+    info = SessionInfo(row.id_hash, row.csrf_token, row.user_id, user.name)
     return sign(settings.secret_key, token), info
 
 
@@ -76,6 +97,8 @@ def load_session(
     token = unsign(settings.secret_key, cookie)
     if token is None:
         return None
+    if token.startswith(ANONYMOUS_PREFIX):
+        return _anonymous_info(settings.secret_key, token)
     row = session.execute(
         select(AuthSession, User.name)
         .outerjoin(User, AuthSession.user_id == User.id)
@@ -91,7 +114,7 @@ def rotate_session(
     *, session: Session, settings: Settings, old: SessionInfo | None, user: User, now: datetime
 ) -> tuple[str, SessionInfo]:
     """Log `user` in with a fresh session id; the pre-login id stops working at once."""
-    if old is not None:
+    if old is not None and old.id_hash:
         session.execute(delete(AuthSession).where(AuthSession.id_hash == old.id_hash))
     # Logins are rare enough to be the moment to sweep out expired sessions.
     session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
@@ -99,7 +122,9 @@ def rotate_session(
 
 
 def end_session(*, session: Session, info: SessionInfo) -> None:
-    """Log out: delete the session row."""
+    """Log out: delete the session row (an anonymous session has none)."""
+    if not info.id_hash:
+        return
     session.execute(delete(AuthSession).where(AuthSession.id_hash == info.id_hash))
     session.commit()
 

@@ -62,6 +62,8 @@ class ReviewLog(Base):
     difficulty_before: Mapped[float | None] = mapped_column(Float)
     due_before: Mapped[datetime | None]
     last_review_before: Mapped[datetime | None]
+    # A review unburies its card; undo must bury it again (restore the state exactly).
+    buried_until_before: Mapped[datetime | None]
     state_after: Mapped[int] = mapped_column(SmallInteger)
     step_after: Mapped[int | None] = mapped_column(Integer)
     stability_after: Mapped[float] = mapped_column(Float)

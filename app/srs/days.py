@@ -9,9 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 ROLLOVER = time(4)
 
 
+# Files in a zoneinfo directory that are not zones a person lives in: the machine's own zone
+# (which differs between servers) and tzdata's placeholders.
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - NOT_ZONES
 
 
 def is_time_zone(name: str) -> bool:

@@ -119,6 +119,7 @@ def _record(session: Session, review: _Review, *, retention: float, fuzzing: boo
         difficulty_before=row.difficulty,
         due_before=row.due,
         last_review_before=row.last_review,
+        buried_until_before=row.buried_until,
         state_after=after.state.value,
         step_after=after.step,
         stability_after=after.stability,
@@ -222,6 +223,7 @@ def _undo(session: Session, user_id: int, now: datetime) -> ReviewLog:
             "difficulty": last.difficulty_before,
             "due": last.due_before,
             "last_review": last.last_review_before,
+            "buried_until": last.buried_until_before,
             "updated_at": now,
         },
     )

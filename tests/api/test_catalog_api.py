@@ -152,3 +152,13 @@ def test_slugs_that_cannot_exist_are_404_on_every_backend(
     # PostgreSQL refuses a NUL byte in a query: the lookup must not reach the database.
     for url in (f"{API}/cards/{slug}", f"{API}/decks/{slug}", f"/cards/{slug}", f"/decks/{slug}"):
         assert loaded_client.get(url).status_code == 404, url
+
+
+def test_openapi_describes_our_422_body_and_it_matches(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/v1/cards"]["get"]["responses"]["422"]["content"]
+    assert body["application/json"]["schema"]["$ref"].endswith("/ValidationErrorOut")
+    schema = spec["components"]["schemas"]["ValidationErrorOut"]
+    error = client.get(f"{API}/cards", params={"limit": 0}).json()
+    assert set(error) == set(schema["properties"])
+    assert isinstance(error["detail"], str)

@@ -50,6 +50,8 @@ BAD_SETTINGS = [
     ({"desired_retention": 0.5}, "desired_retention"),
     ({"desired_retention": 0.995}, "desired_retention"),
     ({"time_zone": "Mars/Olympus_Mons"}, "not a time zone"),
+    ({"time_zone": "localtime"}, "not a time zone"),  # a file in zoneinfo, not a zone
+    ({"time_zone": "Factory"}, "not a time zone"),
     ({"new_per_day": -1}, "new_per_day"),
     ({"reviews_per_day": 10**6}, "reviews_per_day"),
     ({"colour": "red"}, "colour"),

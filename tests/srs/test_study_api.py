@@ -142,6 +142,20 @@ def test_a_buried_card_comes_back_the_next_study_day(
     )
 
 
+def test_undo_buries_again_a_buried_card_that_was_reviewed(
+    study_client: TestClient, make_account: MakeAccount
+) -> None:
+    ada = make_account("ada")
+    first = study_client.get("/api/v1/study/next", headers=ada.headers).json()["card"]["slug"]
+    study_client.post(f"/api/v1/study/cards/{first}/bury", headers=ada.headers)
+    review(study_client, ada, first, 3)  # reviewing it anyway (by slug) unburies it
+    state = study_client.get(f"/api/v1/study/cards/{first}", headers=ada.headers).json()
+    assert state["buried_until"] is None
+    assert study_client.post("/api/v1/reviews/undo", headers=ada.headers).status_code == 200
+    state = study_client.get(f"/api/v1/study/cards/{first}", headers=ada.headers).json()
+    assert state["buried_until"] == "2026-03-03T04:00:00Z"
+
+
 BAD_REVIEWS = [
     ({"card": "chain-rule", "rating": 0}, 422, "rating"),
     ({"card": "chain-rule", "rating": 5}, 422, "rating"),

@@ -120,3 +120,12 @@ def test_unknown_pages_and_bad_filters_get_html_errors(loaded_client: TestClient
     page(loaded_client, "/decks/nope", status=404)
     soup = page(loaded_client, "/decks/backprop?difficulty=extreme", status=422)
     assert "difficulty" in text(soup, ".error-detail")
+
+
+def test_head_answers_like_get_without_a_body(loaded_client: TestClient) -> None:
+    for url in ("/", "/decks/backprop", "/healthz", "/api/v1/cards"):
+        get, head = loaded_client.get(url), loaded_client.head(url)
+        assert head.status_code == get.status_code == 200, url
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+    assert loaded_client.head("/cards/nope").status_code == 404
