@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from app.catalog.schema import SLUG_RE
 from app.config import Settings
 
 Clock = Callable[[], datetime]
@@ -35,3 +36,6 @@ def get_now(request: Request) -> datetime:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
+
+# An optional filter naming a deck or topic: a bad value is a 422 naming the parameter.
+SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]

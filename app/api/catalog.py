@@ -8,15 +8,13 @@ from fastapi import APIRouter, HTTPException, Query
 
 from app.api.schemas import CardOut, CardPageOut, DeckOut, ErrorOut
 from app.catalog import queries
-from app.catalog.schema import SLUG_RE
-from app.deps import SessionDep
+from app.deps import SessionDep, SlugQuery
 
 router = APIRouter(tags=["catalog"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such deck or card."}
 }
-SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
 
 
 @router.get("/decks", response_model=list[DeckOut])

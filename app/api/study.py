@@ -5,20 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import select
 
 from app.api.schemas import CardOut, error_responses
 from app.api.study_schemas import ButtonOut, NextOut, ReviewIn, ReviewOut, StateOut
 from app.auth.dependencies import ApiUserDep
-from app.catalog.schema import SLUG_RE
-from app.deps import NowDep, SessionDep, SettingsDep
-from app.models import Card, ReviewLog
+from app.deps import NowDep, SessionDep, SettingsDep, SlugQuery
+from app.models import Card
 from app.srs import cards as card_flags
 from app.srs.queue import StudyFilter, next_card
-from app.srs.reviews import record_review, undo_last_review
+from app.srs.reviews import recent_reviews, record_review, undo_last_review
 
 router = APIRouter(tags=["study"], responses=error_responses(401, 403, 404, 409, 410))
-SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
 Action = Literal["suspend", "unsuspend", "bury", "reset"]
 
 
@@ -77,13 +74,7 @@ def list_reviews(
     user: ApiUserDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[ReviewOut]:
     """The user's most recent reviews, newest first."""
-    rows = session.execute(
-        select(ReviewLog, Card.slug)
-        .join(Card, Card.id == ReviewLog.card_id)
-        .where(ReviewLog.user_id == user.id)
-        .order_by(ReviewLog.id.desc())
-        .limit(limit)
-    ).all()
+    rows = recent_reviews(session=session, user=user, limit=limit)
     return [ReviewOut.of(slug, log) for log, slug in rows]
 
 

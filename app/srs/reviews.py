@@ -229,3 +229,15 @@ def _undo(session: Session, user_id: int, now: datetime) -> ReviewLog:
     )
     session.execute(delete(ReviewLog).where(ReviewLog.id == last.id))
     return last
+
+
+def recent_reviews(*, session: Session, user: User, limit: int) -> list[tuple[ReviewLog, str]]:
+    """The user's `limit` most recent reviews, newest first, each with its card's slug."""
+    rows = session.execute(
+        select(ReviewLog, Card.slug)
+        .join(Card, Card.id == ReviewLog.card_id)
+        .where(ReviewLog.user_id == user.id)
+        .order_by(ReviewLog.id.desc())
+        .limit(limit)
+    ).all()
+    return [(log, slug) for log, slug in rows]

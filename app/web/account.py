@@ -15,7 +15,8 @@ from app.auth.users import authenticate, create_user
 from app.config import Settings
 from app.deps import NowDep, SessionDep, SettingsDep
 from app.models import User
-from app.web.forms import browser_session, client_address, render, require_csrf, with_cookie
+from app.web.forms import browser_session, client_address, require_csrf, with_cookie
+from app.web.render import render
 from app.web.viewer import safe_next
 
 router = APIRouter(include_in_schema=False)

@@ -11,17 +11,9 @@ from app.catalog import queries
 from app.demos import REGISTRY
 from app.deps import SessionDep
 from app.web.demo_view import card_demo_context, demo_context
+from app.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def render(
-    request: Request, template: str, context: dict[str, object], status: int = 200
-) -> HTMLResponse:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, context, status_code=status
-    )
-    return response
 
 
 @router.get("/demos", response_class=HTMLResponse)
@@ -35,14 +27,14 @@ def demo_gallery(request: Request) -> Response:
 def demo_page(request: Request, name: str) -> Response:
     """One demo on a page of its own (params from the query)."""
     demo_ctx = _demo_or_404(request, name)
-    return render(request, "demo.html", {"demo_ctx": demo_ctx}, demo_ctx["status"])
+    return render(request, "demo.html", {"demo_ctx": demo_ctx}, status=demo_ctx["status"])
 
 
 @router.get("/demos/{name}/fragment", response_class=HTMLResponse)
 def demo_fragment(request: Request, name: str) -> Response:
     """Just the demo section, for the page's script to swap in after a re-run."""
     demo_ctx = _demo_or_404(request, name)
-    return render(request, "_demo.html", {"demo_ctx": demo_ctx}, demo_ctx["status"])
+    return render(request, "_demo.html", {"demo_ctx": demo_ctx}, status=demo_ctx["status"])
 
 
 @router.get("/cards/{slug}/demo", response_class=HTMLResponse)
@@ -56,7 +48,7 @@ def card_demo_fragment(request: Request, slug: str, session: SessionDep) -> Resp
         raise HTTPException(404, f"Card {slug!r} has no demo.")
     demo_ctx["action"] = request.url_for("card_page", slug=slug)
     demo_ctx["fragment"] = request.url_for("card_demo_fragment", slug=slug)
-    return render(request, "_demo.html", {"demo_ctx": demo_ctx}, demo_ctx["status"])
+    return render(request, "_demo.html", {"demo_ctx": demo_ctx}, status=demo_ctx["status"])
 
 
 def _demo_or_404(request: Request, name: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from app.exercises import (
 )
 from app.exercises.base import to_json
 from app.exercises.forms import answer_from_form, form_fields
+from app.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,18 +62,12 @@ def render_exercise(
         "number": format_number,
         "as_json": to_json,
     }
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, "exercise.html", context, status_code=status
-    )
-    return response
+    return render(request, "exercise.html", context, status=status)
 
 
 @router.get("/exercises", response_class=HTMLResponse)
 def exercises_page(request: Request) -> Response:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, "exercises.html", {"specs": list(REGISTRY.values())}
-    )
-    return response
+    return render(request, "exercises.html", {"specs": list(REGISTRY.values())})
 
 
 @router.get("/exercises/{kind}", response_class=HTMLResponse)

@@ -1,8 +1,6 @@
-"""Helpers for the account pages: rendering, the per-browser session, the CSRF check."""
+"""Helpers for the account pages: the per-browser session and the CSRF check."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -13,21 +11,6 @@ from app.auth.sessions import SessionInfo, csrf_matches, set_session_cookie, sta
 from app.config import Settings
 
 CSRF_FAILED = "This form expired or did not come from this site. Reload the page and try again."
-
-
-def render(
-    request: Request,
-    template: str,
-    context: Mapping[str, object],
-    *,
-    status: int = 200,
-    headers: Mapping[str, str] | None = None,
-) -> HTMLResponse:
-    """Render a page template with a status."""
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, dict(context), status_code=status, headers=dict(headers or {})
-    )
-    return response
 
 
 def browser_session(

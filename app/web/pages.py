@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.catalog import queries
-from app.catalog.schema import SLUG_RE
-from app.deps import NowDep, SessionDep
+from app.deps import NowDep, SessionDep, SlugQuery
 from app.srs.overview import user_overview
 from app.web.demo_view import card_demo_context
+from app.web.render import render
 from app.web.viewer import page_user
 
 router = APIRouter(include_in_schema=False)
-
-
-def render(request: Request, template: str, context: Mapping[str, object]) -> HTMLResponse:
-    """Render a page template."""
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, dict(context)
-    )
-    return response
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -43,7 +34,7 @@ def deck_page(
     slug: str,
     session: SessionDep,
     difficulty: Literal["easy", "medium", "hard"] | None = None,
-    topic: Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)] = None,
+    topic: SlugQuery = None,
 ) -> Response:
     summary = queries.get_deck(session, slug)
     if summary is None:
@@ -65,10 +56,8 @@ def card_page(request: Request, slug: str, session: SessionDep) -> Response:
         demo_ctx["action"] = request.url_for("card_page", slug=slug)
         demo_ctx["fragment"] = request.url_for("card_demo_fragment", slug=slug)
     context = {"card": card, "previous": previous, "following": following, "demo_ctx": demo_ctx}
-    response = render(request, "card.html", context)
-    if demo_ctx is not None:
-        response.status_code = demo_ctx["status"]  # 422 when the demo's params were refused
-    return response
+    # 422 when the demo's params were refused (the card and the form still render).
+    return render(request, "card.html", context, status=demo_ctx["status"] if demo_ctx else 200)
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -12,19 +12,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.catalog import queries
 from app.catalog.schema import SLUG_RE
-from app.deps import SessionDep
+from app.deps import SessionDep, SlugQuery
 from app.exercises import BadAnswer, format_number, grade, random_seed
 from app.exercises.base import to_json
 from app.exercises.forms import answer_from_form, form_fields
 from app.models import Card
 from app.web.exercises import find
-from app.web.forms import render
 from app.web.quiz_view import MAX_SEED, build_quiz, grade_choice
+from app.web.render import render
 from app.web.study import scope_label
 from app.web.viewer import page_user
 
 router = APIRouter(include_in_schema=False)
-SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
 SeedQuery = Annotated[int, Query(ge=0, le=MAX_SEED)]
 Level = Literal["easy", "medium", "hard"]
 Fragment = Annotated[bool, Query()]

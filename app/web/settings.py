@@ -15,7 +15,8 @@ from app.models import User
 from app.srs.days import ROLLOVER
 from app.srs.errors import StudyError
 from app.srs.preferences import StudySettings, update_study_settings
-from app.web.forms import render, require_csrf
+from app.web.forms import require_csrf
+from app.web.render import render
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=200)]

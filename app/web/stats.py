@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import NowDep, SessionDep
 from app.srs.stats import user_stats
-from app.web.forms import render
+from app.web.render import render
 from app.web.stats_view import HEATMAP_WEEKS, forecast_chart, heatmap
 from app.web.viewer import login_redirect, page_user
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.catalog import queries
-from app.catalog.schema import SLUG_RE
-from app.deps import SessionDep
-from app.web.forms import render
+from app.deps import SessionDep, SlugQuery
+from app.web.render import render
 from app.web.viewer import login_redirect, page_user
 
 router = APIRouter(include_in_schema=False)
-SlugQuery = Annotated[str | None, Query(pattern=SLUG_RE.pattern, max_length=100)]
 Level = Literal["easy", "medium", "hard"]
 
 
