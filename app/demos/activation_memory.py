@@ -69,6 +69,7 @@ def r_squared(x: list[int], y: list[int]) -> float:
 
 @register("activation_memory", "Why backprop needs memory", ActivationMemoryParams)
 def activation_memory(params: ActivationMemoryParams) -> Demo:
+    """Run the demo: why backprop needs memory."""
     base = {"batch": params.batch, "width": params.width, "depth": params.depth}
     sweeps: dict[str, tuple[list[int], list[int], list[int]]] = {}
     for variable in VARIABLES:

@@ -74,6 +74,7 @@ def worst(ratios: list[float], target: float) -> float:
 
 @register("backward_cost", "Backward costs about twice the forward", BackwardCostParams)
 def backward_cost(params: BackwardCostParams) -> Demo:
+    """Run the demo: backward costs about twice the forward."""
     rng = params.rng()
     B = params.batch
     widths = [8 * 2**i for i in range(8) if 8 * 2**i <= params.max_width]

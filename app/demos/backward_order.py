@@ -90,6 +90,7 @@ def tex_name(name: str) -> str:
 
 @register("backward_order", "The order of the backward pass", BackwardOrderParams)
 def backward_order(params: BackwardOrderParams) -> Demo:
+    """Run the demo: the order of the backward pass."""
     rng = params.rng()
     B, d, k = params.batch, params.width, params.n_out
     x_data = np.round(rng.standard_normal((B, d)), 2)

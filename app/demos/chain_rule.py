@@ -72,6 +72,7 @@ def backprop_through_composition(
 
 @register("chain_rule", "The chain rule: scalar and Jacobian products", ChainRuleParams)
 def chain_rule(params: ChainRuleParams) -> Demo:
+    """Run the demo: the chain rule: scalar and Jacobian products."""
     rng = params.rng()
     n, m, k = params.n, params.m, params.k
     # Scalar case: y = tanh(x²).

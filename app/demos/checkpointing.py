@@ -77,6 +77,7 @@ def identical(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 
 @register("checkpointing", "Gradient checkpointing", CheckpointingParams)
 def checkpointing(params: CheckpointingParams) -> Demo:
+    """Run the demo: gradient checkpointing."""
     rng = params.rng()
     n = params.depth
     model = MLP([params.width] * (n + 1), "tanh", seed=params.seed)

@@ -74,6 +74,7 @@ def hand_adjoints(a: float, b: float, d: float) -> dict[str, float]:
     "computational_graph", "The computational graph of L = (ab + a)²", ComputationalGraphParams
 )
 def computational_graph(params: ComputationalGraphParams) -> Demo:
+    """Run the demo: the computational graph of L = (ab + a)²."""
     rng = params.rng()
     # One decimal keeps the arithmetic checkable by hand.
     drawn = rng.integers(-30, 31, size=2) / 10

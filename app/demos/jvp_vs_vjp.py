@@ -27,6 +27,7 @@ def explicit_jacobian(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray
 
 @register("jvp_vs_vjp", "JVP and VJP: Jv forward, uᵀJ backward", JvpVsVjpParams)
 def jvp_vs_vjp(params: JvpVsVjpParams) -> Demo:
+    """Run the demo: jVP and VJP: Jv forward, uᵀJ backward."""
     rng = params.rng()
     n, m = params.n, params.m
     a = rng.integers(-2, 3, size=(m, n)) / 2

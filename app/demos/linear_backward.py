@@ -24,6 +24,7 @@ def layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
 
 @register("linear_backward", "Backward through a linear layer", LinearBackwardParams)
 def linear_backward(params: LinearBackwardParams) -> Demo:
+    """Run the demo: backward through a linear layer."""
     rng = params.rng()
     # Small integers keep the numbers readable; float64 keeps the checks tight.
     x_data = rng.integers(-3, 4, size=(params.batch, params.n_in)).astype(np.float64)

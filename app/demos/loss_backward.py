@@ -41,6 +41,7 @@ def second_backward_error(layer: Linear, x: np.ndarray, y: np.ndarray) -> str:
 
 @register("loss_backward", "What loss.backward() does", LossBackwardParams)
 def loss_backward(params: LossBackwardParams) -> Demo:
+    """Run the demo: what loss.backward() does."""
     rng = params.rng()
     x = rng.integers(-2, 3, size=(params.batch, params.n_in)).astype(np.float64)
     y = rng.integers(-2, 3, size=(params.batch, params.n_out)).astype(np.float64)

@@ -131,6 +131,7 @@ def passes_by_width(params: MlpGradientParams) -> tuple[list[int], list[int], li
 
 @register("mlp_gradient", "Backprop: a 2-layer MLP's whole gradient in one pass", MlpGradientParams)
 def mlp_gradient(params: MlpGradientParams) -> Demo:
+    """Run the demo: backprop: a 2-layer MLP's whole gradient in one pass."""
     rng = params.rng()
     B, d, h, k = params.batch, params.n_in, params.hidden, params.n_out
     x = rng.standard_normal((B, d))

@@ -37,6 +37,7 @@ def relu_gradient(
 
 @register("relu_backward", "Backward through a ReLU", ReluBackwardParams)
 def relu_backward(params: ReluBackwardParams) -> Demo:
+    """Run the demo: backward through a ReLU."""
     rng = params.rng()
     z_data = pre_activations(rng, params.batch, params.n)
     upstream = rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], size=z_data.shape)

@@ -74,6 +74,7 @@ def chart_sizes(n_max: int) -> list[int]:
 
 @register("reverse_vs_forward", "Reverse vs forward mode for a scalar loss", ReverseVsForwardParams)
 def reverse_vs_forward(params: ReverseVsForwardParams) -> Demo:
+    """Run the demo: reverse vs forward mode for a scalar loss."""
     rng = params.rng()
     n = params.n
     f, x = make_function(rng, n)

@@ -71,6 +71,7 @@ def value(f: Callable[[Tensor], Tensor], x: np.ndarray) -> float:
 
 @register("second_order", "Second derivatives: HVPs, Hessians and Newton", SecondOrderParams)
 def second_order(params: SecondOrderParams) -> Demo:
+    """Run the demo: second derivatives: HVPs, Hessians and Newton."""
     rng = params.rng()
     n, kappa = params.n, params.condition
     q, _ = np.linalg.qr(rng.standard_normal((n, n)))

@@ -39,6 +39,7 @@ def long_route(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "softmax_cross_entropy", "Softmax with cross-entropy: ∂L/∂z = p − y", SoftmaxCrossEntropyParams
 )
 def softmax_cross_entropy(params: SoftmaxCrossEntropyParams) -> Demo:
+    """Run the demo: softmax with cross-entropy: ∂L/∂z = p − y."""
     rng = params.rng()
     B, K = params.batch, params.classes
     # Logits rounded to one decimal keep the display readable; float64 keeps the checks tight.

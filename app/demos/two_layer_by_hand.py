@@ -138,6 +138,7 @@ def scalar_steps(hand: dict[str, np.ndarray], net: Network) -> list[Step]:
 
 @register("two_layer_by_hand", "A 2-2-1 network by hand: all nine gradients", TwoLayerByHandParams)
 def two_layer_by_hand(params: TwoLayerByHandParams) -> Demo:
+    """Run the demo: a 2-2-1 network by hand: all nine gradients."""
     act = params.activation
     net = draw(params.rng(), act)
     hand = by_hand(net, act)

@@ -46,6 +46,7 @@ def first_over_last(norms: np.ndarray) -> float:
 
 @register("vanishing_gradients", "Vanishing gradients", VanishingGradientsParams)
 def vanishing_gradients(params: VanishingGradientsParams) -> Demo:
+    """Run the demo: vanishing gradients."""
     norms = {label: layer_gradient_norms(*net, params) for label, net in NETWORKS.items()}
     ratio = {label: first_over_last(n) for label, n in norms.items()}
     layers = list(range(1, params.depth + 1))

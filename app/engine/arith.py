@@ -37,6 +37,7 @@ def add(a: Any, b: Any) -> Tensor:
 
 
 def add_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of add: the output's gradient g to each input's gradient."""
     return (
         unbroadcast(g, xs[0].shape) if need[0] else None,
         unbroadcast(g, xs[1].shape) if need[1] else None,
@@ -44,6 +45,7 @@ def add_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def add_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of add: the inputs' tangents to the output's tangent."""
     return ts[0] + ts[1]
 
 
@@ -58,6 +60,7 @@ def sub(a: Any, b: Any) -> Tensor:
 
 
 def sub_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of sub: the output's gradient g to each input's gradient."""
     return (
         unbroadcast(g, xs[0].shape) if need[0] else None,
         unbroadcast(-g, xs[1].shape) if need[1] else None,
@@ -65,6 +68,7 @@ def sub_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def sub_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of sub: the inputs' tangents to the output's tangent."""
     return ts[0] - ts[1]
 
 
@@ -79,6 +83,7 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def mul_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of mul: the output's gradient g to each input's gradient."""
     a, b = xs
     return (
         unbroadcast(g * b, a.shape) if need[0] else None,
@@ -87,6 +92,7 @@ def mul_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def mul_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of mul: the inputs' tangents to the output's tangent."""
     return ts[0] * xs[1] + xs[0] * ts[1]
 
 
@@ -101,6 +107,7 @@ def div(a: Any, b: Any) -> Tensor:
 
 
 def div_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of div: the output's gradient g to each input's gradient."""
     a, b = xs
     return (
         unbroadcast(g / b, a.shape) if need[0] else None,
@@ -109,6 +116,7 @@ def div_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def div_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of div: the inputs' tangents to the output's tangent."""
     return (ts[0] - out * ts[1]) / xs[1]
 
 
@@ -118,10 +126,12 @@ def neg(a: Tensor) -> Tensor:
 
 
 def neg_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of neg: the output's gradient g to each input's gradient."""
     return (-g,)
 
 
 def neg_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of neg: the inputs' tangents to the output's tangent."""
     return -ts[0]
 
 
@@ -136,6 +146,7 @@ def pow(a: Any, b: Any) -> Tensor:
 
 
 def pow_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of pow: the output's gradient g to each input's gradient."""
     a, b = xs
     return (
         unbroadcast(g * b * a ** (b - 1), a.shape) if need[0] else None,
@@ -144,6 +155,7 @@ def pow_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def pow_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of pow: the inputs' tangents to the output's tangent."""
     a, b = xs
     tangent = ts[0] * b * a ** (b - 1)
     if ts[1].any():
@@ -171,6 +183,7 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 def matmul_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of matmul: the output's gradient g to each input's gradient."""
     a, b = xs
     if a.ndim == 2 and b.ndim == 2:
         # The common case (a layer), kept free of reshapes: dA = g B^T, dB = A^T g.
@@ -189,6 +202,7 @@ def matmul_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def matmul_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of matmul: the inputs' tangents to the output's tangent."""
     return ts[0] @ xs[1] + xs[0] @ ts[1]
 
 
@@ -225,6 +239,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def linear_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of linear: the output's gradient g to each input's gradient."""
     x, weight = xs[0], xs[1]
     # Rows of a batch of any shape are all the same layer: flatten them into one matrix.
     x2 = x if x.ndim == 2 else x.reshape((-1, weight.shape[1]))
@@ -239,5 +254,6 @@ def linear_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def linear_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of linear: the inputs' tangents to the output's tangent."""
     tangent = ts[0] @ xs[1].T + xs[0] @ ts[1].T
     return tangent + ts[2] if len(ts) == 3 else tangent

@@ -25,6 +25,7 @@ def mse_loss(prediction: Tensor, target: Any) -> Tensor:
 
 
 def mse_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of mse: the output's gradient g to each input's gradient."""
     prediction, target = xs
     # d/dp mean((p - t)^2) = 2 (p - t) / n; the difference is recomputed rather than kept.
     scaled = (prediction - target) * (g * (2 / prediction.size))
@@ -32,6 +33,7 @@ def mse_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
 
 
 def mse_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of mse: the inputs' tangents to the output's tangent."""
     diff = xs[0] - xs[1]
     return np.asarray(2 * np.vdot(diff, ts[0] - ts[1]) / diff.size)
 

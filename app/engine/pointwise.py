@@ -25,10 +25,12 @@ def exp(x: Tensor) -> Tensor:
 
 
 def exp_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of exp: the output's gradient g to each input's gradient."""
     return (g * out,)
 
 
 def exp_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of exp: the inputs' tangents to the output's tangent."""
     return ts[0] * out
 
 
@@ -38,10 +40,12 @@ def log(x: Tensor) -> Tensor:
 
 
 def log_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of log: the output's gradient g to each input's gradient."""
     return (g / xs[0],)
 
 
 def log_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of log: the inputs' tangents to the output's tangent."""
     return ts[0] / xs[0]
 
 
@@ -52,10 +56,12 @@ def tanh(x: Tensor) -> Tensor:
 
 
 def tanh_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of tanh: the output's gradient g to each input's gradient."""
     return (g * (1 - out * out),)
 
 
 def tanh_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of tanh: the inputs' tangents to the output's tangent."""
     return ts[0] * (1 - out * out)
 
 
@@ -72,10 +78,12 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def sigmoid_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of sigmoid: the output's gradient g to each input's gradient."""
     return (g * out * (1 - out),)
 
 
 def sigmoid_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of sigmoid: the inputs' tangents to the output's tangent."""
     return ts[0] * out * (1 - out)
 
 
@@ -91,10 +99,12 @@ def relu(x: Tensor, grad_at_zero: float | None = None) -> Tensor:
 
 
 def relu_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of relu: the output's gradient g to each input's gradient."""
     return (g * ctx,)
 
 
 def relu_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of relu: the inputs' tangents to the output's tangent."""
     return ts[0] * ctx
 
 
@@ -111,6 +121,7 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 
 def maximum_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of maximum: the output's gradient g to each input's gradient."""
     return (
         unbroadcast(g * ctx, xs[0].shape) if need[0] else None,
         unbroadcast(g * (1 - ctx), xs[1].shape) if need[1] else None,
@@ -118,4 +129,5 @@ def maximum_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple
 
 
 def maximum_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of maximum: the inputs' tangents to the output's tangent."""
     return ts[0] * ctx + ts[1] * (1 - ctx)

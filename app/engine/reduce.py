@@ -32,10 +32,12 @@ def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def sum_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of sum: the output's gradient g to each input's gradient."""
     return (_expand(g, xs[0].shape, *ctx),)
 
 
 def sum_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of sum: the inputs' tangents to the output's tangent."""
     return ts[0].sum(axis=ctx[0], keepdims=ctx[1])
 
 
@@ -48,11 +50,13 @@ def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def mean_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of mean: the output's gradient g to each input's gradient."""
     axes, keepdims, count = ctx
     return (_expand(g / count, xs[0].shape, axes, keepdims),)
 
 
 def mean_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of mean: the inputs' tangents to the output's tangent."""
     return ts[0].mean(axis=ctx[0], keepdims=ctx[1])
 
 
@@ -68,11 +72,13 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def max_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of max: the output's gradient g to each input's gradient."""
     axes, keepdims, share = ctx
     return (_expand(g, xs[0].shape, axes, keepdims) * share,)
 
 
 def max_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of max: the inputs' tangents to the output's tangent."""
     axes, keepdims, share = ctx
     return (ts[0] * share).sum(axis=axes, keepdims=keepdims)
 
@@ -91,10 +97,12 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def softmax_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of softmax: the output's gradient g to each input's gradient."""
     return (out * (g - (g * out).sum(axis=ctx, keepdims=True)),)
 
 
 def softmax_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of softmax: the inputs' tangents to the output's tangent."""
     return out * (ts[0] - (ts[0] * out).sum(axis=ctx, keepdims=True))
 
 
@@ -106,9 +114,11 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def log_softmax_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
+    """Reverse-mode rule of log_softmax: the output's gradient g to each input's gradient."""
     probs = out.exp() if isinstance(out, Tensor) else np.exp(out)
     return (g - probs * g.sum(axis=ctx, keepdims=True),)
 
 
 def log_softmax_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
+    """Forward-mode rule of log_softmax: the inputs' tangents to the output's tangent."""
     return ts[0] - (np.exp(out) * ts[0]).sum(axis=ctx, keepdims=True)

@@ -12,7 +12,7 @@ from app.catalog.queries import DeckSummary, list_decks
 from app.models import ReviewLog, User
 from app.srs.days import study_day, today_bounds
 from app.srs.queue import StudyFilter, study_queue
-from app.srs.stats import _streak
+from app.srs.stats import current_streak
 
 
 @dataclass(frozen=True)
@@ -58,5 +58,5 @@ def user_overview(*, session: Session, user: User, now: datetime) -> Overview:
         left_today=len(everything.due) + min(everything.new_left, len(everything.new)),
         reviews_today=int(reviews_today),
         time_today_ms=int(time_today),
-        streak_days=_streak(days, study_day(now, user.time_zone)),
+        streak_days=current_streak(days, study_day(now, user.time_zone)),
     )

@@ -81,7 +81,7 @@ def user_stats(*, session: Session, user: User, now: datetime, days: int = 30) -
         retention=overall,
         retention_by_difficulty=by_difficulty,
         forecast=_forecast(session, user, now, today),
-        streak_days=_streak(set(per_day), today),
+        streak_days=current_streak(set(per_day), today),
         counts=_counts(session, user),
         time_spent_ms=sum(ms_per_day.values()),
         time_spent_today_ms=ms_per_day[today],
@@ -106,7 +106,7 @@ def _forecast(session: Session, user: User, now: datetime, today: date) -> list[
     return [(today + timedelta(days=n), counts[today + timedelta(days=n)]) for n in range(30)]
 
 
-def _streak(days_studied: set[date], today: date) -> int:
+def current_streak(days_studied: set[date], today: date) -> int:
     """Consecutive study days up to today (or up to yesterday, if today has no review yet)."""
     day = today if today in days_studied else today - timedelta(days=1)
     streak = 0

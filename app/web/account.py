@@ -67,6 +67,7 @@ def _logged_in(
 
 @router.get("/signup", response_class=HTMLResponse)
 def signup_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The sign-up form (403 page when sign-up is closed)."""
     status = 200 if settings.signup == "open" else 403
     return _form(request, session, settings, "signup.html", status=status)
 
@@ -81,6 +82,7 @@ def signup(
     csrf_token: CsrfField = None,
     next_page: Annotated[str, Form(alias="next", max_length=2048)] = "",
 ) -> Response:
+    """Create the account and log it in; the form again, with the problem, otherwise."""
     require_csrf(request, csrf_token)
     try:
         user = create_user(session=session, settings=settings, name=name, password=password)
@@ -101,6 +103,7 @@ def signup(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The log-in form."""
     return _form(request, session, settings, "login.html")
 
 
@@ -115,6 +118,7 @@ def login(
     csrf_token: CsrfField = None,
     next_page: Annotated[str, Form(alias="next", max_length=2048)] = "",
 ) -> Response:
+    """Log in (a fresh session id) and go to `next`; one vague message when it fails."""
     require_csrf(request, csrf_token)
     try:
         user = authenticate(
@@ -156,6 +160,7 @@ def login(
 def logout(
     request: Request, session: SessionDep, settings: SettingsDep, csrf_token: CsrfField = None
 ) -> Response:
+    """End the session (needs the CSRF token) and go home."""
     info = require_csrf(request, csrf_token)
     end_session(session=session, info=info)
     response = RedirectResponse("/", status_code=303)

@@ -67,6 +67,7 @@ def render_exercise(
 
 @router.get("/exercises", response_class=HTMLResponse)
 def exercises_page(request: Request) -> Response:
+    """Every exercise kind."""
     return render(request, "exercises.html", {"specs": list(REGISTRY.values())})
 
 
@@ -76,6 +77,7 @@ def exercise_page(
     kind: str,
     seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None,
 ) -> Response:
+    """One generated exercise (a random seed first, so the URL can be shared)."""
     spec = find(kind)
     if seed is None:  # pick the numbers now, so the URL names them and can be shared
         url = request.url_for("exercise_page", kind=kind).include_query_params(seed=random_seed())
@@ -85,6 +87,7 @@ def exercise_page(
 
 @router.get("/exercises/{kind}/check", response_class=HTMLResponse)
 def exercise_check_page(request: Request, kind: str, seed: SeedQuery) -> Response:
+    """The exercise graded entry by entry, with the worked solution."""
     exercise = find(kind).generate(seed)
     entered = dict(request.query_params)
     try:

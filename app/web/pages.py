@@ -36,6 +36,7 @@ def deck_page(
     difficulty: Literal["easy", "medium", "hard"] | None = None,
     topic: SlugQuery = None,
 ) -> Response:
+    """A deck's cards, filtered by difficulty and topic, with its checklist."""
     summary = queries.get_deck(session, slug)
     if summary is None:
         raise HTTPException(404, f"There is no deck called {slug!r}.")
@@ -47,6 +48,7 @@ def deck_page(
 
 @router.get("/cards/{slug}", response_class=HTMLResponse)
 def card_page(request: Request, slug: str, session: SessionDep) -> Response:
+    """A card: question, answer to reveal, and its live demo."""
     card = queries.get_card(session, slug)
     if card is None:
         raise HTTPException(404, f"There is no card called {slug!r}.")

@@ -38,6 +38,7 @@ def quiz_page(
     difficulty: Level | None = None,
     seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None,
 ) -> Response:
+    """A quiz over the selection (a random seed first, so a reload keeps the questions)."""
     if seed is None:  # pick the quiz now, so a reload (or a shared URL) asks the same questions
         url = request.url.include_query_params(seed=random_seed())
         return RedirectResponse(str(url), status_code=303)

@@ -17,17 +17,11 @@ from app.srs.errors import StudyError
 from app.srs.preferences import StudySettings, update_study_settings
 from app.web.forms import require_csrf
 from app.web.render import render
+from app.web.viewer import page_user
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=200)]
 CsrfField = Annotated[str | None, Form(max_length=200)]
-
-
-def _user(request: Request, session: SessionDep) -> User | None:
-    info = current_session(request)
-    if info is None or info.user_id is None:
-        return None
-    return session.get(User, info.user_id)
 
 
 def _page(
@@ -58,7 +52,8 @@ def _login_first() -> Response:
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, session: SessionDep) -> Response:
-    user = _user(request, session)
+    """Study settings and API tokens (log in first)."""
+    user = page_user(request, session)
     return _page(request, session, user) if user else _login_first()
 
 
@@ -72,8 +67,9 @@ def save_settings(
     time_zone: FormText = "",
     csrf_token: CsrfField = None,
 ) -> Response:
+    """Save retention, daily limits and time zone; the form with its problems otherwise."""
     require_csrf(request, csrf_token)
-    user = _user(request, session)
+    user = page_user(request, session)
     if user is None:
         return _login_first()
     try:
@@ -103,8 +99,9 @@ def new_token(
     name: FormText = "",
     csrf_token: CsrfField = None,
 ) -> Response:
+    """Create an API token and show it once."""
     require_csrf(request, csrf_token)
-    user = _user(request, session)
+    user = page_user(request, session)
     if user is None:
         return _login_first()
     try:
@@ -121,8 +118,9 @@ def new_token(
 def revoke(
     request: Request, token_id: int, session: SessionDep, now: NowDep, csrf_token: CsrfField = None
 ) -> Response:
+    """Revoke one of the user's tokens (404 for anyone else's)."""
     require_csrf(request, csrf_token)
-    user = _user(request, session)
+    user = page_user(request, session)
     if user is None:
         return _login_first()
     if not revoke_token(session=session, user=user, token_id=token_id, now=now):

@@ -16,6 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(request: Request, session: SessionDep, now: NowDep) -> Response:
+    """The user's retention, forecast, calendar and counts (log in first)."""
     user = page_user(request, session)
     if user is None:
         return login_redirect(request)

@@ -32,6 +32,7 @@ def study_page(
     topic: SlugQuery = None,
     difficulty: Level | None = None,
 ) -> Response:
+    """The study session's page; study.js drives it through the JSON API."""
     user = page_user(request, session)
     if user is None:
         return login_redirect(request)
