@@ -14,15 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `url`; SQLite gets its parent directory and connection pragmas."""
+def make_engine(url: str, *, sqlite_write_lock: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for `url`; SQLite gets its parent directory and connection pragmas.
+
+    sqlite_write_lock=True starts every SQLite transaction with the write lock (BEGIN
+    IMMEDIATE), so two processes migrating one file take turns instead of colliding.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        begin = "BEGIN IMMEDIATE" if sqlite_write_lock else "BEGIN"
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -37,10 +42,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, and much faster
     cursor.close()
-
-
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

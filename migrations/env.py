@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from app.config import get_settings
 from app.db import make_engine
@@ -27,15 +28,29 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Instances started together all migrate at start: one takes the lock and migrates, the others
+# wait for it, then find the database at head and do nothing.
+MIGRATION_LOCK_KEY = 7_211_904_211  # any constant; names the lock in pg_locks
+MIGRATION_WAIT_MS = 120_000
+
+
 def run_migrations_online() -> None:
-    engine = make_engine(database_url())
+    engine = make_engine(database_url(), sqlite_write_lock=True)
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
+                connection.commit()  # end the transaction the pragma began; Alembic starts its own
             # Batch mode lets ALTERs work on SQLite, which cannot alter most constraints.
             context.configure(
                 connection=connection, target_metadata=target_metadata, render_as_batch=True
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Held until this transaction ends, so before the version table is read.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
                 context.run_migrations()
     finally:
         engine.dispose()
