@@ -27,7 +27,15 @@ PER_USER_API = [
     ("POST", "/api/v1/reviews"),
     ("GET", "/api/v1/reviews"),
     ("POST", "/api/v1/reviews/undo"),
+    ("GET", "/api/v1/reviews/export"),
 ]
+# Everything else under /api/v1 is public reading: the catalog, demos, exercises, deck exports.
+PUBLIC_API_PREFIXES = (
+    "/api/v1/decks",
+    "/api/v1/cards",
+    "/api/v1/demos",
+    "/api/v1/exercises",
+)
 
 
 @dataclass
@@ -123,6 +131,21 @@ def _web_revoke(w: World) -> None:
     assert response.status_code == 404
 
 
+def _export_reviews(w: World) -> None:
+    exported = w.as_bob("GET", "/api/v1/reviews/export")
+    assert exported.status_code == 200
+    assert len(exported.text.strip().splitlines()) == 1  # the header row, none of ada's reviews
+
+
+def _web_stats_and_home(w: World) -> None:
+    w.client.cookies.clear()
+    login(w.client, "bob")
+    stats = w.client.get("/stats")
+    assert stats.status_code == 200 and "ada" not in stats.text
+    stats_api = w.client.get("/api/v1/stats", headers=w.bob.headers).json()
+    assert stats_api["counts"]["review"] == 0
+
+
 def _web_settings(w: World) -> None:
     w.client.cookies.clear()
     login(w.client, "bob")
@@ -145,6 +168,8 @@ def _web_settings(w: World) -> None:
         _settings_change,
         _web_revoke,
         _web_settings,
+        _export_reviews,
+        _web_stats_and_home,
     ],
 )
 def test_user_b_never_reaches_user_as_data(world: World, attempt: Callable[[World], None]) -> None:
@@ -171,3 +196,15 @@ def test_bad_authorization_headers_are_401(study_client: TestClient) -> None:
 def test_read_only_card_endpoints_stay_public(study_client: TestClient) -> None:
     assert study_client.get("/api/v1/cards/chain-rule").status_code == 200
     assert study_client.get("/api/v1/decks").status_code == 200
+
+
+def test_the_per_user_list_covers_every_private_api_route(study_client: TestClient) -> None:
+    # A new per-user endpoint must join PER_USER_API (and so the checks above) to pass.
+    listed = {path for _, path in PER_USER_API}
+    for route in study_client.app.routes:  # type: ignore[attr-defined]
+        path = getattr(route, "path", "")
+        if not path.startswith("/api/v1") or path.startswith(PUBLIC_API_PREFIXES):
+            continue
+        concrete = path.replace("{slug}", "chain-rule").replace("{token_id}", "1")
+        concrete = concrete.replace("{action}", "suspend")
+        assert concrete in listed, f"{path} is not in PER_USER_API"
