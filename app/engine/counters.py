@@ -3,7 +3,11 @@
 FLOPs are counted as multiply-adds for matmul (batch * n * k * m) and one per output element
 for elementwise ops and per input element for reductions; shape ops cost nothing. In backward
 the FLOPs are charged to the forward op whose gradient rule ran, so `flops["backward"]["matmul"]`
-is what the matmul's rule cost.
+is what the matmul's rule cost. Forward-mode tangent work (jvp, hvp) is not counted.
+
+Saved bytes are the arrays each op's rule keeps for backward, counted once per buffer. They
+include references to parameters and inputs (a linear layer keeps W and X): those arrays exist
+anyway, so the memory training adds is saved bytes minus them (see the activation_memory demo).
 """
 
 from __future__ import annotations
