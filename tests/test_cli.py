@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +15,7 @@ from app.config import get_settings
 from tests.catalog.test_loader import GOOD
 from tests.conftest import CONTENT_DIR
 from tests.dbstate import sqlite_file_digest
+from tests.servers import free_port, get_json, gradcards_command, running_server
 
 
 @pytest.fixture
@@ -88,42 +83,10 @@ def test_db_upgrade(env: dict[str, str]) -> None:
     assert Path(env["GRADCARDS_DATA_DIR"], "gradcards.db").exists()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def gradcards_command() -> list[str]:
-    installed = shutil.which("gradcards", path=str(Path(sys.executable).parent))
-    return [installed] if installed else [sys.executable, "-c", "from app.cli import main; main()"]
-
-
-def test_serve_migrates_loads_and_answers(env: dict[str, str]) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [*gradcards_command(), "serve", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.communicate()[0]
-            try:
-                url = f"http://127.0.0.1:{port}/api/v1/cards?difficulty=hard"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    body = json.load(response)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start within 30 s"
-                time.sleep(0.2)
-        assert [card["number"] for card in body["items"]] == [7, 9]
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)  # also closes the pipe
+def test_serve_migrates_loads_and_answers(env: dict[str, str], tmp_path: Path) -> None:
+    with running_server(env, tmp_path / "serve.log") as url:
+        body = get_json(f"{url}/api/v1/cards?difficulty=hard")
+    assert [card["number"] for card in body["items"]] == [7, 9]
 
 
 def test_serve_refuses_to_start_on_a_malformed_deck(env: dict[str, str], tmp_path: Path) -> None:

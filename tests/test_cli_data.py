@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,7 +9,8 @@ import pytest
 from app.config import Settings, get_settings
 from app.paths import resource_dir
 from tests.dbstate import sqlite_file_digest
-from tests.test_cli import env, free_port, gradcards_command, run
+from tests.servers import get_json, running_server
+from tests.test_cli import env, run
 
 __all__ = ["env"]  # the fixture, shared with test_cli
 
@@ -120,29 +116,9 @@ def test_backup_of_postgresql_points_to_pg_dump(
     assert "pg_dump" in err
 
 
-def test_serve_with_two_workers(env: dict[str, str]) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [*gradcards_command(), "serve", "--port", str(port), "--workers", "2"],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()[0]
-            try:
-                url = f"http://127.0.0.1:{port}/api/v1/decks"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    decks = json.load(response)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not start within 60 s"
-                time.sleep(0.2)
-        assert [deck["slug"] for deck in decks] == ["backprop"]
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0]
-    assert "Started parent process" in output
+def test_serve_with_two_workers(env: dict[str, str], tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with running_server(env, log, args=["--workers", "2"]) as url:
+        decks = get_json(f"{url}/api/v1/decks")
+    assert [deck["slug"] for deck in decks] == ["backprop"]
+    assert "Started parent process" in log.read_text()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,34 +14,9 @@ from sqlalchemy import func, select
 from app.db import make_engine, make_sessionmaker
 from app.models import ReviewLog
 from tests.conftest import CONTENT_DIR, TEST_SECRET
-from tests.test_cli import free_port, gradcards_command
+from tests.servers import running_server
 
 PASSWORD = "correct horse battery"
-
-
-def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `gradcards serve` on a free loopback port; wait (at most 60 s) for /healthz."""
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*gradcards_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            if httpx2.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return process, base
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    process.wait(timeout=10)
-    raise AssertionError(f"{base} was not healthy within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture
@@ -60,22 +32,12 @@ def two_servers(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         "GRADCARDS_LOG_LEVEL": "warning",
         "GRADCARDS_WORKERS": "1",
     }
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        bases = []
-        # One after the other: the first migrates and loads, the second finds nothing to do.
-        for name in ("a", "b"):
-            process, base = start_server(
-                {**env, "GRADCARDS_DATA_DIR": str(tmp_path / name)}, tmp_path / f"{name}.log"
-            )
-            processes.append(process)
-            bases.append(base)
-        yield bases[0], bases[1]
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
+    # One after the other: the first migrates and loads, the second finds nothing to do.
+    with (
+        running_server({**env, "GRADCARDS_DATA_DIR": str(tmp_path / "a")}, tmp_path / "a.log") as a,
+        running_server({**env, "GRADCARDS_DATA_DIR": str(tmp_path / "b")}, tmp_path / "b.log") as b,
+    ):
+        yield a, b
 
 
 def csrf(client: httpx2.Client, url: str) -> str:

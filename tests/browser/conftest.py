@@ -1,26 +1,19 @@
-"""Browser tests: a real uvicorn on 127.0.0.1 with a fresh database, driven by Debian's Chromium.
+"""Browser tests: a real `gradcards serve` on 127.0.0.1, fresh database, Debian's Chromium.
 
 Without a `chromium` on PATH these tests skip, unless GRADCARDS_REQUIRE_SERVICES=1 (CI): then
 they fail. Screenshots of every page go to test-artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page
 
 from tests.conftest import CONTENT_DIR, REPO, TEST_SECRET, require_or_skip
+from tests.servers import running_server
 
 ARTIFACTS = REPO / "test-artifacts"
 STARTUP_SECONDS = 30
@@ -44,37 +37,12 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll /healthz until it answers 200; fail with the server's log if it never does."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)  # polling a starting process: there is no event to wait on
-    pytest.fail(f"the server did not answer /healthz in {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`gradcards serve` on a free port of 127.0.0.1, with its own data dir and SQLite database."""
     chromium_path()  # no browser, no point starting the server
     data = tmp_path_factory.mktemp("live-data")
-    port = free_port()
     env = {
-        **os.environ,
         "GRADCARDS_DATA_DIR": str(data),
         "GRADCARDS_DATABASE_URL": f"sqlite:///{data / 'gradcards.db'}",
         "GRADCARDS_CONTENT_DIR": str(CONTENT_DIR),
@@ -83,27 +51,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "GRADCARDS_PASSWORD_HASH_MEMORY_KIB": "8",
         "GRADCARDS_LOG_LEVEL": "warning",
     }
-    log = data / "server.log"
-    command = [sys.executable, "-c", "from app.cli import main; main()", "serve"]
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, server, log)
+    with running_server(env, data / "server.log", timeout=STARTUP_SECONDS) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="session")
