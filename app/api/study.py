@@ -38,7 +38,7 @@ def study_next(
         card=CardOut.of(found.card),
         state=StateOut.of(found.card.slug, found.state) if found.state else None,
         buttons=[ButtonOut.of(r, outcome, now) for r, outcome in found.outcomes.items()],
-        due_left=len(found.queue.due),
+        due_left=found.due_left,
         new_left=min(found.queue.new_left, len(found.queue.new)),
     )
 

@@ -16,6 +16,9 @@ from app.srs.scheduler import fsrs_card, preview, scheduler_for
 
 DIFFICULTY_ORDER = case({"easy": 0, "medium": 1, "hard": 2}, value=Card.difficulty, else_=3)
 MIN_INTERVAL = timedelta(minutes=1)
+# Anki's "learn ahead limit": with nothing else left, a learning step due this soon is shown now
+# rather than ending the session a few minutes before it comes back.
+LEARN_AHEAD = timedelta(minutes=20)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,12 @@ class NextCard:
     state: CardState | None
     outcomes: dict[int, fsrs.Card]
     queue: Queue
+    learn_ahead: bool = False  # shown before its step is due: nothing else was left
+
+    @property
+    def due_left(self) -> int:
+        """Cards due now, counting the learn-ahead card being shown."""
+        return len(self.queue.due) + int(self.learn_ahead)
 
 
 def _card_filters(filters: StudyFilter) -> list[ColumnElement[bool]]:
@@ -150,12 +159,15 @@ def next_card(
     """The next card to study and what each rating would do to it; None when done for today."""
     now = now.astimezone(UTC)
     queue = study_queue(session=session, user=user, now=now, filters=filters)
+    ahead = None if queue.due or queue.new else _learn_ahead(session, user, now, filters)
     if queue.due:
         card, state = queue.due[0]
         row: CardState | None = state
     elif queue.new:
         card = queue.new[0]
         row = session.get(CardState, (user.id, card.id))
+    elif ahead is not None:
+        card, row = ahead
     else:
         return None
     scheduler = scheduler_for(
@@ -166,4 +178,25 @@ def next_card(
         fuzzing=settings.fsrs_fuzzing,
     )
     outcomes = preview(scheduler, fsrs_card(row, now=now), now=now)
-    return NextCard(card, row if row and row.state is not None else None, outcomes, queue)
+    shown_state = row if row and row.state is not None else None
+    return NextCard(card, shown_state, outcomes, queue, learn_ahead=ahead is not None)
+
+
+def _learn_ahead(
+    session: Session, user: User, now: datetime, filters: StudyFilter
+) -> tuple[Card, CardState] | None:
+    """The learning or relearning card due soonest within LEARN_AHEAD, if any."""
+    row = session.execute(
+        select(Card, CardState)
+        .join(CardState, CardState.card_id == Card.id)
+        .where(
+            CardState.user_id == user.id,
+            CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
+            CardState.due <= now + LEARN_AHEAD,
+            _visible(now),
+        )
+        .where(*_card_filters(filters))
+        .order_by(CardState.due, Card.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None

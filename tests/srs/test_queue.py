@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.models import Card, CardState, User
 from app.srs.preferences import StudySettings, update_study_settings
-from app.srs.queue import StudyFilter, study_queue
+from app.srs.queue import LEARN_AHEAD, StudyFilter, next_card, study_queue
 from app.srs.reviews import record_review
 from tests.conftest import START, Account
 
@@ -141,3 +141,24 @@ def test_the_review_limit_caps_review_state_cards(
     due = study_queue(session=db, user=ada, now=later, filters=StudyFilter()).due
     review(db, study_settings, ada, due[0][0].slug, 3, later)
     assert len(study_queue(session=db, user=ada, now=later, filters=StudyFilter()).due) == 1
+
+
+def test_with_nothing_else_left_a_learning_step_due_within_20_minutes_is_shown(
+    db: Session, ada: User, study_settings: Settings
+) -> None:
+    # Anki's learn-ahead limit: the session goes on instead of stopping minutes early.
+    settings = study_settings.model_copy(update={"fsrs_fuzzing": False})
+    update_study_settings(session=db, user=ada, changes=StudySettings(new_per_day=1))
+    [first] = study_queue(session=db, user=ada, now=START, filters=StudyFilter()).new
+    review(db, settings, ada, first.slug, 1, START)  # Again: back in a minute or so
+    state = db.get_one(CardState, (ada.id, first.id))
+    assert state.due is not None and START < state.due <= START + LEARN_AHEAD
+
+    shown = next_card(session=db, settings=settings, user=ada, now=START, filters=StudyFilter())
+    assert shown is not None and shown.card.slug == first.slug
+    assert shown.queue.due == [] and shown.queue.new == []  # learn-ahead, not due yet
+
+    far = START - LEARN_AHEAD - timedelta(minutes=1)  # the step is more than 20 minutes away
+    assert (
+        next_card(session=db, settings=settings, user=ada, now=far, filters=StudyFilter()) is None
+    )
