@@ -109,8 +109,7 @@ def list_cards(
 
     limit=None returns every matching card (a deck page shows its whole deck).
     """
-    query = _with_relations(select(Card).join(Deck, Card.deck_id == Deck.id))
-    query = query.where(*_conditions(filters))
+    query = _with_relations(select(Card)).where(*active_card_conditions(filters))
     if cursor is not None:
         deck_id, number, card_id = decode_cursor(cursor)
         query = query.where(tuple_(Card.deck_id, Card.number, Card.id) > (deck_id, number, card_id))
@@ -124,10 +123,14 @@ def list_cards(
     return CardPage(cards[:limit], encode_cursor(last))
 
 
-def _conditions(filters: CardFilter) -> list[ColumnElement[bool]]:
+def active_card_conditions(filters: CardFilter) -> list[ColumnElement[bool]]:
+    """WHERE conditions on Card for the cards `filters` selects (never retired ones).
+
+    Subqueries rather than joins, so callers can add them to any query over Card.
+    """
     conditions: list[ColumnElement[bool]] = [Card.retired_at.is_(None)]
     if filters.deck:
-        conditions.append(Deck.slug == filters.deck)
+        conditions.append(Card.deck_id.in_(select(Deck.id).where(Deck.slug == filters.deck)))
     if filters.difficulty:
         conditions.append(Card.difficulty == filters.difficulty)
     if filters.topic:

@@ -9,8 +9,9 @@ import fsrs
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.catalog.queries import CardFilter, active_card_conditions
 from app.config import Settings
-from app.models import Card, CardState, CardTopic, Deck, ReviewLog, Topic, User
+from app.models import Card, CardState, ReviewLog, User
 from app.srs.days import today_bounds
 from app.srs.scheduler import fsrs_card, preview, scheduler_for
 
@@ -21,13 +22,8 @@ MIN_INTERVAL = timedelta(minutes=1)
 LEARN_AHEAD = timedelta(minutes=20)
 
 
-@dataclass(frozen=True)
-class StudyFilter:
-    """Which cards a study session covers; None means any."""
-
-    deck: str | None = None
-    topic: str | None = None
-    difficulty: str | None = None
+# A study session selects cards exactly as the catalog's lists do (deck, topic, difficulty).
+StudyFilter = CardFilter
 
 
 @dataclass
@@ -54,22 +50,6 @@ class NextCard:
     def due_left(self) -> int:
         """Cards due now, counting the learn-ahead card being shown."""
         return len(self.queue.due) + int(self.learn_ahead)
-
-
-def _card_filters(filters: StudyFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Card.retired_at.is_(None)]
-    if filters.deck:
-        conditions.append(Card.deck_id.in_(select(Deck.id).where(Deck.slug == filters.deck)))
-    if filters.difficulty:
-        conditions.append(Card.difficulty == filters.difficulty)
-    if filters.topic:
-        tagged = (
-            select(CardTopic.card_id)
-            .join(Topic, CardTopic.topic_id == Topic.id)
-            .where(Topic.slug == filters.topic)
-        )
-        conditions.append(Card.id.in_(tagged))
-    return conditions
 
 
 def _visible(now: datetime) -> ColumnElement[bool]:
@@ -109,7 +89,7 @@ def study_queue(
         select(Card, CardState)
         .join(CardState, CardState.card_id == Card.id)
         .where(CardState.user_id == user.id, CardState.state.is_not(None), due_now, _visible(now))
-        .where(*_card_filters(filters))
+        .where(*active_card_conditions(filters))
     ).all()
     due = sorted(((card, state) for card, state in due_rows), key=lambda pair: _urgency(pair, now))
     reviews_allowed = queue.reviews_left
@@ -136,7 +116,7 @@ def study_queue(
                         ),
                     )
                 )
-                .where(*_card_filters(filters))
+                .where(*active_card_conditions(filters))
                 .order_by(DIFFICULTY_ORDER, Card.number, Card.id)
                 .limit(limit)
             )
@@ -195,7 +175,7 @@ def _learn_ahead(
             CardState.due <= now + LEARN_AHEAD,
             _visible(now),
         )
-        .where(*_card_filters(filters))
+        .where(*active_card_conditions(filters))
         .order_by(CardState.due, Card.id)
         .limit(1)
     ).first()
