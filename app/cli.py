@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -30,6 +31,15 @@ cli.add_typer(token_cli, name="token")
 cli.add_typer(export_cli, name="export")
 
 
+def refuse(problems: Sequence[object]) -> NoReturn:
+    """Print each problem (file:line: ...) and exit 1: nothing was written."""
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    count = len(problems)
+    typer.echo(f"{count} problem{'s' * (count != 1)}; nothing was imported.", err=True)
+    raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli()
@@ -44,11 +54,7 @@ def load_content(settings: Settings, path: Path | None = None) -> None:
             files = [file for target in targets for file in deck_files(target)]
             results = import_decks(session, files, catalog_registries())
     except DeckLoadError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        count = len(error.problems)
-        typer.echo(f"{count} problem{'s' * (count != 1)}; nothing was imported.", err=True)
-        raise typer.Exit(1) from None
+        refuse(error.problems)
     finally:
         engine.dispose()
     if not results:
@@ -99,11 +105,7 @@ def import_csv(
                 registries=catalog_registries(),
             )
     except CsvImportError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        count = len(error.problems)
-        typer.echo(f"{count} problem{'s' * (count != 1)}; nothing was imported.", err=True)
-        raise typer.Exit(1) from None
+        refuse(error.problems)
     finally:
         engine.dispose()
     typer.echo(f"wrote {path}")

@@ -129,20 +129,9 @@ def login(
             address=client_address(request),
             now=now,
         )
-    except RateLimited as error:
-        headers = {"Retry-After": str(error.retry_after)}
-        return _form(
-            request,
-            session,
-            settings,
-            "login.html",
-            error=str(error),
-            name=name,
-            status=429,
-            headers=headers,
-            next_page=next_page,
-        )
     except AccountError as error:
+        # One vague message either way; a rate limit also says when to try again.
+        retry = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
         return _form(
             request,
             session,
@@ -150,7 +139,8 @@ def login(
             "login.html",
             error=str(error),
             name=name,
-            status=400,
+            status=429 if retry else 400,
+            headers=retry,
             next_page=next_page,
         )
     return _logged_in(request, session, settings, user, next_page)

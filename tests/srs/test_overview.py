@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Card, User
 from app.srs.overview import user_overview
 from app.srs.preferences import StudySettings, update_study_settings
 from app.srs.reviews import record_review
-from tests.conftest import START, Account
-
-
-@pytest.fixture
-def db(study_db: sessionmaker[Session]) -> Iterator[Session]:
-    with study_db() as session:
-        yield session
-
-
-@pytest.fixture
-def ada(db: Session, make_account: Callable[[str], Account]) -> User:
-    return db.get_one(User, make_account("ada").user_id)
+from tests.conftest import START
 
 
 def review(db: Session, settings: Settings, user: User, slug: str, at: datetime) -> None:

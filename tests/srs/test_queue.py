@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Card, CardState, User
 from app.srs.preferences import StudySettings, update_study_settings
 from app.srs.queue import LEARN_AHEAD, StudyFilter, next_card, study_queue
 from app.srs.reviews import record_review
-from tests.conftest import START, Account
+from tests.conftest import START
 
 RANK = {"easy": 0, "medium": 1, "hard": 2}
-
-
-@pytest.fixture
-def db(study_db: sessionmaker[Session]) -> Iterator[Session]:
-    with study_db() as session:
-        yield session
-
-
-@pytest.fixture
-def ada(db: Session, make_account: Callable[[str], Account]) -> User:
-    return db.get_one(User, make_account("ada").user_id)
 
 
 def review(
