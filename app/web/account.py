@@ -15,13 +15,12 @@ from app.auth.users import authenticate, create_user
 from app.config import Settings
 from app.deps import NowDep, SessionDep, SettingsDep
 from app.models import User
-from app.web.forms import browser_session, client_address, require_csrf, with_cookie
+from app.web.forms import CsrfField, browser_session, client_address, require_csrf, with_cookie
 from app.web.render import render
 from app.web.viewer import safe_next
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=2048)]
-CsrfField = Annotated[str | None, Form(max_length=200)]
 
 
 def _form(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from typing import Annotated
+
+from fastapi import Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from app.auth.dependencies import current_session
 from app.auth.sessions import SessionInfo, csrf_matches, set_session_cookie, start_session
 from app.config import Settings
+
+# The hidden field every state-changing form posts; require_csrf checks it.
+CsrfField = Annotated[str | None, Form(max_length=200)]
 
 CSRF_FAILED = "This form expired or did not come from this site. Reload the page and try again."
 

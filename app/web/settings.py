@@ -15,13 +15,12 @@ from app.models import User
 from app.srs.days import ROLLOVER
 from app.srs.errors import StudyError
 from app.srs.preferences import StudySettings, update_study_settings
-from app.web.forms import require_csrf
+from app.web.forms import CsrfField, require_csrf
 from app.web.render import render
 from app.web.viewer import page_user
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=200)]
-CsrfField = Annotated[str | None, Form(max_length=200)]
 
 
 def _page(
