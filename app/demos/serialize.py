@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from app.demos.base import Demo, StepValue
+from app.demos.base import Chart, Demo, StepValue
 
 
 def jsonable_number(value: float) -> float | str | None:
@@ -74,19 +74,21 @@ def demo_to_dict(demo: Demo) -> dict[str, Any]:
         "checks": [
             {**asdict(check), "measured": jsonable_number(check.measured)} for check in demo.checks
         ],
-        "charts": [
-            {
-                **{key: value for key, value in asdict(chart).items() if key != "series"},
-                "series": [
-                    {
-                        "label": series.label,
-                        "x": [jsonable_number(float(x)) for x in series.x],
-                        "y": [jsonable_number(float(y)) for y in series.y],
-                    }
-                    for series in chart.series
-                ],
-            }
-            for chart in demo.charts
-        ],
+        "charts": [chart_to_dict(chart) for chart in demo.charts],
         "graph": graph,
+    }
+
+
+def chart_to_dict(chart: Chart) -> dict[str, Any]:
+    """One chart, JSON-serialisable (the page hands it to Chart.js as is)."""
+    return {
+        **{key: value for key, value in asdict(chart).items() if key != "series"},
+        "series": [
+            {
+                "label": series.label,
+                "x": [jsonable_number(float(x)) for x in series.x],
+                "y": [jsonable_number(float(y)) for y in series.y],
+            }
+            for series in chart.series
+        ],
     }

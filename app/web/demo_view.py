@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from app.demos import UnknownDemo, get_demo
-from app.demos.base import Demo, Graph, StepValue
+from app.demos.base import Demo, DemoParams, Graph, StepValue
 from app.demos.running import DemoParamsError, run_demo
-from app.demos.serialize import demo_to_dict
+from app.demos.serialize import chart_to_dict
 from app.demos.text import format_number
 from app.models import Card
 
@@ -152,6 +153,12 @@ class ParamField:
     help: str = ""
 
 
+@lru_cache(maxsize=64)
+def params_schema(model: type[DemoParams]) -> dict[str, Any]:
+    """A params model's JSON Schema, built once per model (every page view needs it)."""
+    return model.model_json_schema()
+
+
 def param_fields(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[ParamField]:
     """Form fields from a params model's JSON Schema, filled with the current values."""
     fields = []
@@ -211,8 +218,8 @@ def demo_context(
         context.update(
             demo=demo,
             steps=[(step, value_view(step.value)) for step in demo.steps],
-            charts=demo_to_dict(demo)["charts"],
+            charts=[chart_to_dict(chart) for chart in demo.charts],
             layout=graph_layout(demo.graph) if demo.graph else None,
         )
-    context["fields"] = param_fields(spec.params.model_json_schema(), values)
+    context["fields"] = param_fields(params_schema(spec.params), values)
     return context
