@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.catalog.schema import is_slug
 from app.models import Card, Deck
 
 CSV_COLUMNS = ("front", "back", "difficulty", "topics")
@@ -41,7 +42,8 @@ class ExportedDeck:
 
 def exported_deck(*, session: Session, slug: str) -> ExportedDeck:
     """The deck `slug` and its live cards; UnknownDeck when there is no such deck."""
-    deck = session.scalar(select(Deck).where(Deck.slug == slug))
+    # is_slug first: PostgreSQL answers some strings (NUL) with an error, not a miss.
+    deck = session.scalar(select(Deck).where(Deck.slug == slug)) if is_slug(slug) else None
     if deck is None:
         raise UnknownDeck(f"deck {slug!r} not found")
     cards = session.scalars(
