@@ -67,7 +67,12 @@ def r_squared(x: list[int], y: list[int]) -> float:
     return 1.0 - residual / total if total > 0 else 0.0
 
 
-@register("activation_memory", "Why backprop needs memory", ActivationMemoryParams)
+@register(
+    "activation_memory",
+    "Why backprop needs memory",
+    ActivationMemoryParams,
+    rules=("counters.saved",),
+)
 def activation_memory(params: ActivationMemoryParams) -> Demo:
     """Run the demo: why backprop needs memory."""
     base = {"batch": params.batch, "width": params.width, "depth": params.depth}

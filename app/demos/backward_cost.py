@@ -72,7 +72,12 @@ def worst(ratios: list[float], target: float) -> float:
     return max(ratios, key=lambda r: abs(r - target))
 
 
-@register("backward_cost", "Backward costs about twice the forward", BackwardCostParams)
+@register(
+    "backward_cost",
+    "Backward costs about twice the forward",
+    BackwardCostParams,
+    rules=("counters.flops", "autograd.need"),
+)
 def backward_cost(params: BackwardCostParams) -> Demo:
     """Run the demo: backward costs about twice the forward."""
     rng = params.rng()

@@ -88,7 +88,12 @@ def tex_name(name: str) -> str:
     return f"{name[:-1]}_{name[-1]}" if name[-1:].isdigit() else name
 
 
-@register("backward_order", "The order of the backward pass", BackwardOrderParams)
+@register(
+    "backward_order",
+    "The order of the backward pass",
+    BackwardOrderParams,
+    rules=("autograd.order", "autograd.fan_out", "linear.vjp", "tanh.vjp", "mse_loss.vjp"),
+)
 def backward_order(params: BackwardOrderParams) -> Demo:
     """Run the demo: the order of the backward pass."""
     rng = params.rng()

@@ -70,7 +70,12 @@ def backprop_through_composition(
     return np.asarray(leaf.grad)
 
 
-@register("chain_rule", "The chain rule: scalar and Jacobian products", ChainRuleParams)
+@register(
+    "chain_rule",
+    "The chain rule: scalar and Jacobian products",
+    ChainRuleParams,
+    rules=("tanh.vjp", "sigmoid.vjp", "matmul.vjp", "mul.vjp", "tanh.jvp", "matmul.jvp"),
+)
 def chain_rule(params: ChainRuleParams) -> Demo:
     """Run the demo: the chain rule: scalar and Jacobian products."""
     rng = params.rng()

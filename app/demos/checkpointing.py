@@ -75,7 +75,12 @@ def identical(a: list[np.ndarray], b: list[np.ndarray]) -> float:
     return max((max_abs_difference(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
 
 
-@register("checkpointing", "Gradient checkpointing", CheckpointingParams)
+@register(
+    "checkpointing",
+    "Gradient checkpointing",
+    CheckpointingParams,
+    rules=("checkpoint.recompute", "counters.saved"),
+)
 def checkpointing(params: CheckpointingParams) -> Demo:
     """Run the demo: gradient checkpointing."""
     rng = params.rng()

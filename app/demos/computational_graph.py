@@ -71,7 +71,10 @@ def hand_adjoints(a: float, b: float, d: float) -> dict[str, float]:
 
 
 @register(
-    "computational_graph", "The computational graph of L = (ab + a)²", ComputationalGraphParams
+    "computational_graph",
+    "The computational graph of L = (ab + a)²",
+    ComputationalGraphParams,
+    rules=("autograd.fan_out", "mul.vjp", "add.vjp", "pow.vjp"),
 )
 def computational_graph(params: ComputationalGraphParams) -> Demo:
     """Run the demo: the computational graph of L = (ab + a)²."""

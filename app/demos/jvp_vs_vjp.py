@@ -25,7 +25,12 @@ def explicit_jacobian(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray
     return ((1 - t * t) * bx)[:, None] * a + t[:, None] * b
 
 
-@register("jvp_vs_vjp", "JVP and VJP: Jv forward, uᵀJ backward", JvpVsVjpParams)
+@register(
+    "jvp_vs_vjp",
+    "JVP and VJP: Jv forward, uᵀJ backward",
+    JvpVsVjpParams,
+    rules=("matmul.jvp", "tanh.jvp", "mul.jvp", "matmul.vjp", "tanh.vjp", "mul.vjp"),
+)
 def jvp_vs_vjp(params: JvpVsVjpParams) -> Demo:
     """Run the demo: jVP and VJP: Jv forward, uᵀJ backward."""
     rng = params.rng()

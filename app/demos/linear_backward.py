@@ -22,7 +22,12 @@ def layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
     return x @ w.T + b
 
 
-@register("linear_backward", "Backward through a linear layer", LinearBackwardParams)
+@register(
+    "linear_backward",
+    "Backward through a linear layer",
+    LinearBackwardParams,
+    rules=("linear.vjp",),
+)
 def linear_backward(params: LinearBackwardParams) -> Demo:
     """Run the demo: backward through a linear layer."""
     rng = params.rng()

@@ -39,7 +39,12 @@ def second_backward_error(layer: Linear, x: np.ndarray, y: np.ndarray) -> str:
     return ""
 
 
-@register("loss_backward", "What loss.backward() does", LossBackwardParams)
+@register(
+    "loss_backward",
+    "What loss.backward() does",
+    LossBackwardParams,
+    rules=("autograd.accumulate", "autograd.free"),
+)
 def loss_backward(params: LossBackwardParams) -> Demo:
     """Run the demo: what loss.backward() does."""
     rng = params.rng()

@@ -129,7 +129,12 @@ def passes_by_width(params: MlpGradientParams) -> tuple[list[int], list[int], li
     return sizes, backprop, finite
 
 
-@register("mlp_gradient", "Backprop: a 2-layer MLP's whole gradient in one pass", MlpGradientParams)
+@register(
+    "mlp_gradient",
+    "Backprop: a 2-layer MLP's whole gradient in one pass",
+    MlpGradientParams,
+    rules=("linear.vjp", "tanh.vjp", "mse_loss.vjp"),
+)
 def mlp_gradient(params: MlpGradientParams) -> Demo:
     """Run the demo: backprop: a 2-layer MLP's whole gradient in one pass."""
     rng = params.rng()

@@ -35,7 +35,12 @@ def relu_gradient(
     return z.grad
 
 
-@register("relu_backward", "Backward through a ReLU", ReluBackwardParams)
+@register(
+    "relu_backward",
+    "Backward through a ReLU",
+    ReluBackwardParams,
+    rules=("relu.vjp",),
+)
 def relu_backward(params: ReluBackwardParams) -> Demo:
     """Run the demo: backward through a ReLU."""
     rng = params.rng()

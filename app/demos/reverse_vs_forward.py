@@ -72,7 +72,12 @@ def chart_sizes(n_max: int) -> list[int]:
     return sizes if sizes[-1] == n_max else [*sizes, n_max]
 
 
-@register("reverse_vs_forward", "Reverse vs forward mode for a scalar loss", ReverseVsForwardParams)
+@register(
+    "reverse_vs_forward",
+    "Reverse vs forward mode for a scalar loss",
+    ReverseVsForwardParams,
+    rules=("matmul.vjp", "tanh.vjp", "mul.vjp", "matmul.jvp", "tanh.jvp", "mul.jvp"),
+)
 def reverse_vs_forward(params: ReverseVsForwardParams) -> Demo:
     """Run the demo: reverse vs forward mode for a scalar loss."""
     rng = params.rng()

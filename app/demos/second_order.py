@@ -69,7 +69,12 @@ def value(f: Callable[[Tensor], Tensor], x: np.ndarray) -> float:
     return f(Tensor(x)).item()
 
 
-@register("second_order", "Second derivatives: HVPs, Hessians and Newton", SecondOrderParams)
+@register(
+    "second_order",
+    "Second derivatives: HVPs, Hessians and Newton",
+    SecondOrderParams,
+    rules=("matmul.vjp", "matmul.jvp", "mul.jvp"),
+)
 def second_order(params: SecondOrderParams) -> Demo:
     """Run the demo: second derivatives: HVPs, Hessians and Newton."""
     rng = params.rng()

@@ -36,7 +36,10 @@ def long_route(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @register(
-    "softmax_cross_entropy", "Softmax with cross-entropy: ∂L/∂z = p − y", SoftmaxCrossEntropyParams
+    "softmax_cross_entropy",
+    "Softmax with cross-entropy: ∂L/∂z = p − y",
+    SoftmaxCrossEntropyParams,
+    rules=("log_softmax.vjp", "softmax.vjp", "mean.vjp"),
 )
 def softmax_cross_entropy(params: SoftmaxCrossEntropyParams) -> Demo:
     """Run the demo: softmax with cross-entropy: ∂L/∂z = p − y."""

@@ -136,7 +136,12 @@ def scalar_steps(hand: dict[str, np.ndarray], net: Network) -> list[Step]:
     return steps
 
 
-@register("two_layer_by_hand", "A 2-2-1 network by hand: all nine gradients", TwoLayerByHandParams)
+@register(
+    "two_layer_by_hand",
+    "A 2-2-1 network by hand: all nine gradients",
+    TwoLayerByHandParams,
+    rules=("linear.vjp", "sigmoid.vjp", "mse_loss.vjp"),
+)
 def two_layer_by_hand(params: TwoLayerByHandParams) -> Demo:
     """Run the demo: a 2-2-1 network by hand: all nine gradients."""
     act = params.activation

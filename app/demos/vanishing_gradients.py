@@ -44,7 +44,12 @@ def first_over_last(norms: np.ndarray) -> float:
     return float(norms[0] / norms[-1]) if norms[-1] > 0 else float("inf")
 
 
-@register("vanishing_gradients", "Vanishing gradients", VanishingGradientsParams)
+@register(
+    "vanishing_gradients",
+    "Vanishing gradients",
+    VanishingGradientsParams,
+    rules=("sigmoid.vjp", "linear.vjp"),
+)
 def vanishing_gradients(params: VanishingGradientsParams) -> Demo:
     """Run the demo: vanishing gradients."""
     norms = {label: layer_gradient_norms(*net, params) for label, net in NETWORKS.items()}
