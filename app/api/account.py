@@ -87,7 +87,10 @@ def tokens(user: ApiUserDep, session: SessionDep) -> list[TokenOut]:
 @router.delete("/tokens/{token_id}", status_code=204)
 def delete_token(token_id: int, user: ApiUserDep, session: SessionDep, now: NowDep) -> Response:
     """Revoke one of the user's tokens."""
-    if not revoke_token(session=session, user=user, token_id=token_id, now=now):
+    # Ids are INTEGER columns: a larger number names no token (PostgreSQL would refuse it).
+    if not 0 < token_id < 2**31 or not revoke_token(
+        session=session, user=user, token_id=token_id, now=now
+    ):
         raise HTTPException(404, f"You have no token with id {token_id}.")
     return Response(status_code=204)
 

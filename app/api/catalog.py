@@ -12,6 +12,8 @@ from app.deps import SessionDep, SlugQuery
 
 router = APIRouter(tags=["catalog"])
 
+NO_NUL = r"^[^\x00]*$"
+
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such deck or card."}
 }
@@ -38,7 +40,8 @@ def list_cards(
     deck: SlugQuery = None,
     difficulty: Literal["easy", "medium", "hard"] | None = None,
     topic: SlugQuery = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    # PostgreSQL refuses NUL in text, so it is refused here, as the bad value it is.
+    q: Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CardPageOut:

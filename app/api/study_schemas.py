@@ -23,7 +23,11 @@ class ReviewIn(BaseModel):
     rating: int = Field(ge=1, le=4, description="1 again, 2 hard, 3 good, 4 easy.")
     duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
     idempotency_key: str | None = Field(
-        default=None, min_length=1, max_length=100, description="Resend safely: one review per key."
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00]+$",  # PostgreSQL refuses NUL in text
+        description="Resend safely: one review per key.",
     )
 
 

@@ -175,7 +175,7 @@ def decode_cursor(cursor: str) -> tuple[int, int, int]:
     if not (
         isinstance(value, list)
         and len(value) == 3
-        and all(type(part) is int and 0 <= part < 2**63 for part in value)
+        and all(type(part) is int and 0 <= part < 2**31 for part in value)  # INTEGER columns
     ):
         raise BadCursor("cursor is not valid; use next_cursor from a previous page")
     return value[0], value[1], value[2]

@@ -101,6 +101,8 @@ def test_a_card_with_its_answer_rendered_and_choices(loaded_client: TestClient) 
         ({"topic": "Not A Slug"}, "query.topic"),
         ({"deck": "x" * 101}, "query.deck"),
         ({"q": ""}, "query.q"),
+        ({"q": "back\x00prop"}, "query.q"),  # PostgreSQL refuses NUL: refused before the query
+        ({"cursor": "WzIxNDc0ODM2NDgsMCwwXQ"}, "cursor is not valid"),  # [2**31,0,0]: no id
         ({"cursor": "not-a-cursor"}, "cursor is not valid"),
         ({"cursor": "WzEsMl0"}, "cursor is not valid"),  # [1,2]: valid base64, wrong shape
     ],

@@ -47,6 +47,15 @@ def test_a_revoked_token_is_401(
     assert refused.headers["www-authenticate"] == "Bearer"
 
 
+def test_revoking_a_token_id_beyond_any_integer_column_is_404(
+    study_client: TestClient, make_account: Callable[[str], Account]
+) -> None:
+    ada = make_account("ada")
+    for token_id in (2**31, 2**63, 10**30):
+        response = study_client.delete(f"/api/v1/tokens/{token_id}", headers=ada.headers)
+        assert response.status_code == 404, token_id
+
+
 def test_revoking_on_the_settings_page(study_client: TestClient) -> None:
     signup(study_client, "grace")
     made = study_client.post(

@@ -72,6 +72,19 @@ def test_the_same_idempotency_key_twice_records_one_review(
     assert "idempotency_key" in other.json()["detail"]
 
 
+def test_a_nul_byte_in_an_idempotency_key_is_a_422_that_names_it(
+    study_client: TestClient, make_account: MakeAccount
+) -> None:
+    # PostgreSQL refuses NUL in text: it must be refused before it reaches the database.
+    refused = study_client.post(
+        "/api/v1/reviews",
+        json={"card": "chain-rule", "rating": 3, "idempotency_key": "k\x00"},
+        headers=make_account("ada").headers,
+    )
+    assert refused.status_code == 422
+    assert "idempotency_key" in refused.json()["detail"]
+
+
 def test_undo_restores_the_previous_state_exactly_and_removes_the_log_row(
     study_client: TestClient,
     make_account: MakeAccount,
