@@ -142,7 +142,9 @@ def pow(a: Any, b: Any) -> Tensor:
         out = a.data**b.data
     except ValueError:
         raise _shape_error("pow", a, b) from None
-    return make("pow", out, (a, b), pow_vjp, pow_jvp, flops=out.size, saved=(a.data, b.data))
+    # The exponent's gradient reads the output too, so the output is saved with the inputs.
+    saved = (a.data, b.data, out) if b.requires_grad else (a.data, b.data)
+    return make("pow", out, (a, b), pow_vjp, pow_jvp, flops=out.size, saved=saved)
 
 
 def pow_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:

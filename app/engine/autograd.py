@@ -81,6 +81,9 @@ def run_backward(
     found: dict[Tensor, Value] = {}
     outer = STATE.accumulating, tensor_module.set_grad_mode(create_graph)
     STATE.accumulating = accumulate
+    if STATE.counters is not None and STATE.backward_depth == 0:
+        STATE.counters.backward_passes += 1
+    STATE.backward_depth += 1
     try:
         with counters.phase("backward") if tensor_mode else nullcontext():
             while order:
@@ -102,6 +105,7 @@ def run_backward(
                 if not retain_graph:
                     _free(node)
     finally:
+        STATE.backward_depth -= 1
         STATE.accumulating = outer[0]
         tensor_module.set_grad_mode(outer[1])
     return [found.get(t) for t in inputs]
@@ -141,13 +145,22 @@ def _accumulate(node: Tensor, g: Value) -> None:
 
 
 def _free(node: Tensor) -> None:
+    """After node's rule ran: drop what it saved, so memory is returned during this pass.
+
+    As in PyTorch, only saved values are freed: a node that saved nothing (add, sum, reshape)
+    keeps its links and can run again, so a second backward through a graph of such nodes
+    works without retain_graph; one that reaches a node whose saved values are gone raises
+    FREED_MESSAGE.
+    """
+    if not node._has_saved:
+        return
     node._freed = True
     node._ctx = None
     if node._saved and STATE.counters is not None:
         STATE.counters.release(node._saved)
     node._saved = ()
-    # Cutting the links lets NumPy reuse the memory of intermediates during this very pass;
-    # the flag alone is enough to refuse a second backward.
+    # Cutting a freed node's links lets NumPy reuse the memory of intermediates during this
+    # very pass; the flag alone is enough to refuse a second backward through it.
     node._parents = ()
 
 

@@ -33,6 +33,8 @@ class Counters:
         self.saved_total = 0
         self.phase = "forward"
         self.rule_op = ""  # the forward op whose gradient rule is running, during backward
+        self.ops: dict[str, int] = dict.fromkeys(PHASES, 0)  # op evaluations per phase
+        self.backward_passes = 0  # top-level backward walks (backward(), gradients(), VJPs)
         self._live: dict[int, list] = {}  # id(array) -> [array, number of nodes saving it]
 
     def total_flops(self, phase: str = "forward") -> int:
@@ -40,7 +42,8 @@ class Counters:
         return sum(self.flops[phase].values())
 
     def count_op(self, op: str, flops: int) -> None:
-        """Charge an op's FLOPs to the current phase."""
+        """Charge an op's FLOPs (and one evaluation) to the current phase."""
+        self.ops[self.phase] += 1
         self.flops[self.phase][self.rule_op if self.phase == "backward" else op] += flops
 
     def save(self, arrays: tuple[np.ndarray, ...]) -> int:

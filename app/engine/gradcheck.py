@@ -72,8 +72,10 @@ def gradcheck(
     xs = [np.array(x, dtype=np.float64) for x in inputs]
     leaves = [Tensor(x, requires_grad=True) for x in xs]
     y = f(*leaves)
-    # A non-scalar f is checked through u . f(x) for a random u, which tests every output.
-    u = np.random.default_rng(seed).standard_normal(y.shape)
+    # A non-scalar f is checked through u . f(x) for a random u, which tests every output. A
+    # scalar f is checked as it is (u = 1): a random u would scale every error by |u|.
+    rng = np.random.default_rng(seed)
+    u = np.ones(y.shape) if y.size == 1 else rng.standard_normal(y.shape)
     analytic = [g.data for g in gradients(y, leaves, u)]
     report = GradcheckReport()
     for i, x in enumerate(xs):

@@ -21,7 +21,11 @@ def mse_loss(prediction: Tensor, target: Any) -> Tensor:
         )
     diff = prediction.data - target.data
     out = np.asarray(np.vdot(diff, diff) / diff.size, dtype=diff.dtype)
-    return make("mse_loss", out, (prediction, target), mse_vjp, mse_jvp, flops=2 * diff.size)
+    # The rule recomputes p - t, so it keeps both inputs (not the difference, one array more).
+    saved = (prediction.data, target.data)
+    return make(
+        "mse_loss", out, (prediction, target), mse_vjp, mse_jvp, flops=2 * diff.size, saved=saved
+    )
 
 
 def mse_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:

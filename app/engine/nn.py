@@ -41,10 +41,10 @@ class Module:
             else:
                 yield value
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's accumulated gradient."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: .grad = None by default (PyTorch >= 2.0), or
+        zeros in place with set_to_none=False (an optimizer then still steps that parameter)."""
+        zero_grads(self.parameters(), set_to_none)
 
     def forward(self, x: Tensor) -> Tensor:
         raise NotImplementedError
@@ -113,32 +113,53 @@ class MLP(Module):
         return x
 
 
-class SGD:
-    """p -= lr * (grad + momentum buffer), updating arrays in place without new allocations."""
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """.grad = None for each parameter, or (set_to_none=False) its .grad filled with 0.0."""
+    for p in params:
+        if set_to_none:
+            p.grad = None
+        elif p.grad is not None:
+            p.grad.fill(0.0)
 
-    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0) -> None:
+
+class SGD:
+    """PyTorch's SGD: d = grad + weight_decay·p; v = momentum·v + d; p -= lr·v, in place.
+
+    A parameter whose .grad is None is skipped entirely (no decay, no momentum), as in
+    PyTorch; one whose .grad was zeroed to 0.0 still moves by its decay and its velocity.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
         self.params = list(params)
         self.lr = lr
         self.momentum = momentum
+        self.weight_decay = weight_decay
         # One scratch array per parameter, reused every step: allocating a fresh lr * grad
         # for big float64 layers costs as much as the update itself.
         self._scratch = [np.zeros_like(p.data) for p in self.params]
         self._velocity = [np.zeros_like(p.data) if momentum else None for p in self.params]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's accumulated gradient."""
-        for p in self.params:
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (None by default, zeros with set_to_none=False)."""
+        zero_grads(self.params, set_to_none)
 
     def step(self) -> None:
-        """Apply one update using the current .grad of every parameter."""
+        """Apply one update using the current .grad of every parameter (None: skipped)."""
         for p, scratch, velocity in zip(self.params, self._scratch, self._velocity, strict=True):
             if p.grad is None:
                 continue
             step = p.grad
+            if self.weight_decay:
+                step = step + self.weight_decay * p.data
             if velocity is not None:
                 velocity *= self.momentum
-                velocity += p.grad
+                velocity += step
                 step = velocity
             np.multiply(step, self.lr, out=scratch)
             p.data -= scratch

@@ -18,6 +18,7 @@ class EngineState(threading.local):
     forward_ad_level: int = 0  # > 0 while a jvp runs, so backward knows tangents may be present
     accumulating: bool = False  # whether the running backward fills .grad (checkpoint replays)
     counters: Any = None  # the Counters of the innermost count() block, if any
+    backward_depth: int = 0  # > 0 inside a backward walk (a checkpoint replay nests one)
 
 
 STATE = EngineState()

@@ -85,6 +85,7 @@ class Tensor:
     __slots__ = (
         "_ctx",
         "_freed",
+        "_has_saved",
         "_jvp",
         "_op",
         "_parents",
@@ -116,6 +117,7 @@ class Tensor:
         self._freed = False
         self._retains_grad = False
         self._saved: tuple[np.ndarray, ...] = ()
+        self._has_saved = False
 
     # --- properties PyTorch users expect -------------------------------------------------------
     @property
@@ -171,9 +173,13 @@ class Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
         return Tensor(self.data)
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradient."""
-        self.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the accumulated gradient: None by default (as PyTorch >= 2.0), or with
+        set_to_none=False an array of zeros, filled in place."""
+        if set_to_none:
+            self.grad = None
+        elif self.grad is not None:
+            self.grad.fill(0.0)
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's .grad (gradient= needed if not scalar)."""
@@ -303,6 +309,8 @@ def make(
     out._freed = False
     out._retains_grad = False
     out._saved = ()
+    # Whether the rule reads saved values; one that does not can run in a second backward.
+    out._has_saved = bool(saved)
     out._op = op
     counter = STATE.counters
     if counter is not None:
