@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.demos.base import Check, Demo, DemoParams, Step
 from app.demos.evidence import finite_difference_checks, max_abs_difference
@@ -16,9 +17,20 @@ from app.engine import Tensor
 EXACT = 1e-12  # the engine and the hand derivation do the same few float operations
 
 
+UNSET = frozenset({"", "none", "null"})  # what a form or query sends for "no value"
+
+
 class ComputationalGraphParams(DemoParams):
     a: float | None = Field(default=None, ge=-5, le=5, description="Input a (random if unset).")
     b: float | None = Field(default=None, ge=-5, le=5, description="Input b (random if unset).")
+
+    @field_validator("a", "b", mode="before")
+    @classmethod
+    def empty_means_unset(cls, value: Any) -> Any:
+        """An empty form field (`a=&b=`, as "New seed" sends) means: draw it from the seed."""
+        if isinstance(value, str) and value.strip().lower() in UNSET:
+            return None
+        return value
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pydantic import Field
 from app.demos.base import Check, Demo, DemoParams, Step
 from app.demos.evidence import finite_difference_checks, max_abs_difference, shape_text
 from app.demos.registry import register
-from app.engine import Tensor
+from app.engine import Tensor, linear
 
 
 class LinearBackwardParams(DemoParams):
@@ -18,8 +18,9 @@ class LinearBackwardParams(DemoParams):
 
 
 def layer(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
-    """The layer in the deck's convention: W is n_out×n_in, as in PyTorch's nn.Linear."""
-    return x @ w.T + b
+    """The layer in the deck's convention, run by the fused op nn.Linear, MLP and the exercises
+    use: W is n_out×n_in, as in PyTorch's nn.Linear."""
+    return linear(x, w, b)
 
 
 @register(
@@ -81,6 +82,23 @@ def linear_backward(params: LinearBackwardParams) -> Demo:
             f"the {B} rows of G summed: {n_out} entries, the shape of b",
         ),
     ]
+    # The classic slip: X^T G. It is n_in×n_out, W^T's shape; for a square W it has the right
+    # shape but other numbers (unless W^T G happens to be symmetric).
+    wrong = x_data.T @ upstream
+    wrong_fits = wrong.shape == w_data.shape and max_abs_difference(wrong, w.grad) <= 1e-12
+    steps.append(
+        Step(
+            "wrong layout Xᵀ G",
+            wrong,
+            r"X^\top G",
+            f"({n_in}×{B}) · ({B}×{n_out}) = {shape_text(wrong.shape)}: "
+            + (
+                f"not W's {shape_text(w_data.shape)}"
+                if wrong.shape != w_data.shape
+                else "W's shape, but it is (Gᵀ X)ᵀ, not Gᵀ X"
+            ),
+        )
+    )
     checks = [
         Check.at_most(
             f"engine's {name} equals the formula", max_abs_difference(engine[name], formula), 1e-12
@@ -91,6 +109,14 @@ def linear_backward(params: LinearBackwardParams) -> Demo:
         grad.shape != tensor.shape for grad, tensor in ((w.grad, w), (x.grad, x), (b.grad, b))
     )
     checks.append(Check.equal("every gradient has its tensor's shape", mismatched, 0))
+    checks.append(
+        Check.equal(
+            "the wrong layout Xᵀ G is not ∂L/∂W (wrong shape, or wrong numbers when square)",
+            # When Gᵀ X is symmetric (e.g. 1×1) the two layouts coincide and prove nothing.
+            int(wrong_fits and not np.array_equal(formulas["dW"], formulas["dW"].T)),
+            0,
+        )
+    )
     checks += finite_difference_checks(loss, [x_data, w_data, b_data], ["∂L/∂X", "∂L/∂W", "∂L/∂b"])
     return Demo(
         name="linear_backward",

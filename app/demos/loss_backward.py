@@ -8,7 +8,7 @@ from pydantic import Field
 from app.demos.base import Check, Demo, DemoParams, Step
 from app.demos.evidence import max_abs_difference, shape_text
 from app.demos.registry import register
-from app.engine import Linear, Tensor, mse_loss
+from app.engine import SGD, Linear, Tensor, mse_loss
 
 
 class LossBackwardParams(DemoParams):
@@ -26,6 +26,32 @@ def clear(layer: Linear) -> None:
     """What optimizer.zero_grad() does: forget each parameter's accumulated .grad."""
     for p in layer.parameters():
         p.zero_grad()
+
+
+LR, MOMENTUM, DECAY = 0.1, 0.9, 0.1
+
+
+def step_after_zero_grad(
+    layer: Linear, x: np.ndarray, y: np.ndarray, set_to_none: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SGD with momentum and weight decay: one real step, then zero_grad(set_to_none) and a
+    second step. Returns W after the first step, the second step's change of W, and the
+    gradient of the first step."""
+    w = layer.weight
+    starts = [p.data.copy() for p in layer.parameters()]
+    optimizer = SGD(layer.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=DECAY)
+    optimizer.zero_grad()
+    forward(layer, x, y).backward()
+    assert w.grad is not None
+    grad = w.grad.copy()
+    optimizer.step()
+    after_first = w.data.copy()
+    optimizer.zero_grad(set_to_none=set_to_none)
+    optimizer.step()
+    moved = w.data - after_first
+    for p, start in zip(layer.parameters(), starts, strict=True):
+        p.data[...] = start  # leave the layer as it was for the other runs
+    return after_first, moved, grad
 
 
 def second_backward_error(layer: Linear, x: np.ndarray, y: np.ndarray) -> str:
@@ -65,7 +91,14 @@ def loss_backward(params: LossBackwardParams) -> Demo:
     forward(layer, x, y).backward()
     after_clear = w.grad.copy()
     clear(layer)
+    cleared_to_none = w.grad is None
     message = second_backward_error(layer, x, y)
+    clear(layer)
+    _, still, _ = step_after_zero_grad(layer, x, y, set_to_none=True)
+    w1, moved, g0 = step_after_zero_grad(layer, x, y, set_to_none=False)
+    # PyTorch's SGD by hand: v₁ = g₀ + λW₀ after step 1; a zero grad in step 2 still gives
+    # v₂ = μv₁ + λW₁, so W moves by −η v₂ although the gradient was 0.
+    expected_move = -LR * (MOMENTUM * (g0 + DECAY * w_before) + DECAY * w1)
     raised = bool(message) and "retain_graph=True" in message
     shape = shape_text(w.shape)
 
@@ -94,6 +127,17 @@ def loss_backward(params: LossBackwardParams) -> Demo:
             note="0: only step() updates weights",
         ),
         Step("second backward through a freed graph", message or "no error was raised"),
+        Step(
+            "W's change in an SGD step after zero_grad() (.grad = None)",
+            still,
+            note=f"momentum {MOMENTUM}, weight decay {DECAY}: a None grad is skipped",
+        ),
+        Step(
+            "W's change in an SGD step after zero_grad(set_to_none=False) (.grad = 0)",
+            moved,
+            r"-\eta\,(\mu v_1 + \lambda W_1)",
+            "a zero gradient still moves W by its velocity and its decay",
+        ),
     ]
     checks = [
         Check.at_most(
@@ -111,6 +155,19 @@ def loss_backward(params: LossBackwardParams) -> Demo:
             int(raised),
             1,
         ),
+        Check.equal("zero_grad() sets .grad to None (PyTorch ≥ 2.0)", int(cleared_to_none), 1),
+        Check.at_most(
+            "an SGD step skips a parameter whose .grad is None (max |ΔW|)",
+            float(np.abs(still).max()),
+            0.0,
+        ),
+        Check.at_most(
+            "with .grad zeroed to 0, momentum and decay still move W as PyTorch's SGD does "
+            "(max |ΔW − expected|)",
+            max_abs_difference(moved, expected_move),
+            1e-12,
+        ),
+        Check.at_least("and that move is not zero (max |ΔW|)", float(np.abs(moved).max()), 1e-6),
     ]
     return Demo(
         name="loss_backward",
@@ -123,5 +180,8 @@ def loss_backward(params: LossBackwardParams) -> Demo:
             f"{once.flat[0]:.6g} of one call; after zero_grad() it was {after_clear.flat[0]:.6g} "
             "again, and a second backward through a freed graph "
             + ("raised an error asking for retain_graph=True." if raised else "raised no error.")
+            + f" With momentum and weight decay, an SGD step after zero_grad() left W as it "
+            f"was; after zero_grad(set_to_none=False) it still moved W by up to "
+            f"{np.abs(moved).max():.3g}."
         ),
     )

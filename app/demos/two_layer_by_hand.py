@@ -12,7 +12,7 @@ from pydantic import Field
 from app.demos.base import Check, Demo, DemoParams, Step
 from app.demos.evidence import finite_difference_checks, max_abs_difference
 from app.demos.registry import register
-from app.engine import Tensor
+from app.engine import Tensor, linear, mse_loss
 
 Activation = Literal["sigmoid", "relu"]
 EXACT = 1e-12  # the engine and the hand derivation do the same few float operations
@@ -39,9 +39,14 @@ class Network:
         return [self.w1, self.b1, self.w2, self.b2]
 
 
+MAX_PRE_ACTIVATION = 2.0  # |z₁| ≤ 2: no saturated sigmoid, numbers workable by hand
+
+
 def draw(rng: np.random.Generator, activation: Activation) -> Network:
     """Small integers (half-integers for b₁, so no ReLU sits on its kink), redrawn until all
-    nine gradients are nonzero: both units active, a nonzero error, no zero input."""
+    nine gradients are nonzero (both units active, a nonzero error, no zero input) and both
+    hidden units sit in the sigmoid's working range, |z₁| ≤ 2: a saturated unit has σ′ ≈ 0
+    and gradients too small to follow by hand."""
     while True:
         net = Network(
             x=rng.integers(-2, 3, size=2).astype(np.float64),
@@ -51,6 +56,8 @@ def draw(rng: np.random.Generator, activation: Activation) -> Network:
             w2=rng.integers(-2, 3, size=(1, 2)).astype(np.float64),
             b2=rng.integers(-1, 2, size=1).astype(np.float64),
         )
+        if np.max(np.abs(net.w1 @ net.x + net.b1)) > MAX_PRE_ACTIVATION:
+            continue
         hand = by_hand(net, activation)
         if all(np.all(hand[name] != 0) for name in NAMES):
             return net
@@ -93,13 +100,13 @@ def by_hand(net: Network, activation: Activation) -> dict[str, np.ndarray]:
 
 
 def engine_loss(x: np.ndarray, y: float, activation: Activation) -> Callable[..., Tensor]:
-    """L(W₁, b₁, W₂, b₂) = ½(W₂ σ(W₁x + b₁) + b₂ − y)² on engine tensors."""
+    """L(W₁, b₁, W₂, b₂) = ½(W₂ σ(W₁x + b₁) + b₂ − y)² on engine tensors (½ · mse)."""
 
     def loss(w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) -> Tensor:
-        z1 = w1 @ Tensor(x) + b1
+        # The ops a layer and the training loop use: the fused linear and mse_loss.
+        z1 = linear(Tensor(x), w1, b1)
         h = z1.sigmoid() if activation == "sigmoid" else z1.relu()
-        error = w2 @ h + b2 - y
-        return (error * error).sum() * 0.5
+        return mse_loss(linear(h, w2, b2), np.array([y])) * 0.5
 
     return loss
 

@@ -100,6 +100,7 @@ def graph_layout(graph: Graph) -> GraphLayout:
             MARGIN + column * (BOX_W + GAP_X),
             MARGIN + row * (BOX_H + GAP_Y),
         )
+    _unblock_edges(graph, depth, rows, position)
     visit = {node_id: index + 1 for index, node_id in enumerate(graph.backward_order)}
     boxes = [
         NodeBox(
@@ -114,15 +115,7 @@ def graph_layout(graph: Graph) -> GraphLayout:
         )
         for node in graph.nodes
     ]
-    edges = [
-        (
-            position[parent][0] + BOX_W,
-            position[parent][1] + BOX_H // 2,
-            position[child][0],
-            position[child][1] + BOX_H // 2,
-        )
-        for parent, child in graph.edges
-    ]
+    edges = [_edge_line(position, parent, child) for parent, child in graph.edges]
     columns = 1 + max(depth.values(), default=0)
     height_rows = max(rows.values(), default=1)
     return GraphLayout(
@@ -131,6 +124,54 @@ def graph_layout(graph: Graph) -> GraphLayout:
         nodes=boxes,
         edges=edges,
     )
+
+
+def _edge_line(
+    position: Mapping[str, tuple[int, int]], parent: str, child: str
+) -> tuple[int, int, int, int]:
+    """An edge from the parent's right side to the child's left side, mid-height."""
+    return (
+        position[parent][0] + BOX_W,
+        position[parent][1] + BOX_H // 2,
+        position[child][0],
+        position[child][1] + BOX_H // 2,
+    )
+
+
+def _crosses(line: tuple[int, int, int, int], corner: tuple[int, int]) -> bool:
+    """Whether the straight line passes through the box whose top-left corner is `corner`."""
+    x1, y1, x2, y2 = line
+    left, top = corner
+    for i in range(1, 64):
+        t = i / 64
+        x, y = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+        if left < x < left + BOX_W and top < y < top + BOX_H:
+            return True
+    return False
+
+
+def _unblock_edges(
+    graph: Graph,
+    depth: Mapping[str, int],
+    rows: dict[int, int],
+    position: dict[str, tuple[int, int]],
+) -> None:
+    """Move a box that an edge would be drawn through (a→d skipping past c, where a fans out
+    to both) to a new row of its column, so every edge stays visible."""
+    for _ in range(len(graph.nodes)):
+        moved = False
+        for parent, child in graph.edges:
+            line = _edge_line(position, parent, child)
+            for node in graph.nodes:
+                if node.id in (parent, child) or not _crosses(line, position[node.id]):
+                    continue
+                column = depth[node.id]
+                position[node.id] = (position[node.id][0], MARGIN + rows[column] * (BOX_H + GAP_Y))
+                rows[column] += 1
+                moved = True
+                line = _edge_line(position, parent, child)
+        if not moved:
+            return
 
 
 def _brief(array: np.ndarray) -> str:
@@ -151,6 +192,7 @@ class ParamField:
     step: str = "any"
     options: list[str] = field(default_factory=list)
     help: str = ""
+    required: bool = True  # False for an optional field (None: the demo picks the value)
 
 
 @lru_cache(maxsize=64)
@@ -164,6 +206,11 @@ def param_fields(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[P
     fields = []
     for name, prop in schema.get("properties", {}).items():
         value = values.get(name, prop.get("default"))
+        # `float | None` is anyOf [{number, bounds}, {null}]: the field is the number, optional.
+        branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
+        optional = len(branches) < len(prop.get("anyOf", []))
+        if len(branches) == 1:
+            prop = {**prop, **branches[0]}
         common = {
             "name": name,
             "label": name.replace("_", " "),
@@ -178,10 +225,11 @@ def param_fields(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[P
             fields.append(
                 ParamField(
                     kind="integer" if integer else "number",
-                    value=value,
+                    value="" if value is None else value,  # never the text "None"
                     minimum=prop.get("minimum", prop.get("exclusiveMinimum")),
                     maximum=prop.get("maximum", prop.get("exclusiveMaximum")),
                     step="1" if integer else "any",
+                    required=not optional,
                     **common,
                 )
             )

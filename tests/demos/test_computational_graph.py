@@ -7,11 +7,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from app.demos import computational_graph as module  # registers it
 from app.demos import get_demo
 from app.engine import arith, autograd
+from app.web.demo_view import BOX_H, BOX_W, _crosses, graph_layout
 
 DEMO = get_demo("computational_graph")
 HAND = "the engine's adjoints match the hand derivation"
@@ -83,6 +86,59 @@ def test_dropping_a_path_fails_the_two_paths_check(monkeypatch: pytest.MonkeyPat
     original = module.path_gradients
     monkeypatch.setattr(module, "path_gradients", lambda a, b: (original(a, b)[0], 0.0))
     assert not DEMO.run_with({"seed": 0}).check(PATHS).passed
+
+
+@pytest.mark.parametrize("empty", ["", "None", " "])
+def test_empty_inputs_mean_draw_them_from_the_seed(empty: str) -> None:
+    # Before: "New seed" sent a=&b= and the refusal (a 422) replaced the whole demo.
+    demo = DEMO.run_with({"a": empty, "b": empty, "seed": "5"})
+    drawn = DEMO.run_with({"seed": 5})
+    assert demo.passed and demo.params == drawn.params == {"seed": 5, "a": None, "b": None}
+    assert [s.value for s in demo.steps[:2]] == [s.value for s in drawn.steps[:2]]
+    assert DEMO.run_with({"a": "1.5", "b": ""}).steps[0].value == 1.5
+
+
+def test_the_form_shows_empty_optional_inputs_and_new_seed_reruns(client: TestClient) -> None:
+    page = client.get("/demos/computational_graph")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    fields = {i["name"]: i for i in soup.select("form.demo-form input[type=number]")}
+    for name in ("a", "b"):
+        field = fields[name]
+        assert field.get("value") == "" and not field.has_attr("required")
+        assert (field["min"], field["max"]) == ("-5", "5")
+    assert 'value="None"' not in page.text
+    # What the page's "New seed" button sends: every field of the form, a and b empty.
+    fragment = client.get("/demos/computational_graph/fragment?seed=123&a=&b=")
+    assert fragment.status_code == 200, fragment.text[:300]
+    demo = BeautifulSoup(fragment.text, "html.parser")
+    assert demo.select_one(".demo-error") is None
+    assert demo.select(".checks .check") and not demo.select(".checks .check.fail")
+
+
+def test_the_edge_from_a_to_d_is_drawn_clear_of_c() -> None:
+    # Before: a, c and d sat in one row, so the a→d line ran straight through c's box.
+    demo = DEMO.run_with({"a": 2.0, "b": 3.0})
+    assert demo.graph is not None
+    layout = graph_layout(demo.graph)
+    box = {node.label: node for node in layout.nodes}
+    label = nodes_by_id(demo)
+    line = next(
+        edge
+        for (parent, child), edge in zip(demo.graph.edges, layout.edges, strict=True)
+        if (label[parent], label[child]) == ("a", "d")
+    )
+    x1, y1, x2, y2 = line
+    c = box["c"]
+    for t in np.linspace(0, 1, 201):
+        x, y = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+        assert not (c.x <= x <= c.x + BOX_W and c.y <= y <= c.y + BOX_H), (x, y)
+    # Every other box stays clear of every edge too.
+    position = {node.id: (node.x, node.y) for node in layout.nodes}
+    for (parent, child), edge in zip(demo.graph.edges, layout.edges, strict=True):
+        for node_id, corner in position.items():
+            if node_id not in (parent, child):
+                assert not _crosses(edge, corner), (label[parent], label[child], label[node_id])
 
 
 @pytest.mark.parametrize("params", [{"a": 5.1}, {"b": -6}, {"seed": -1}, {"c": 1.0}, {"a": "x"}])

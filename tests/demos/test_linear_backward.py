@@ -22,10 +22,11 @@ def test_gradient_shapes_follow_the_params() -> None:
     assert np.shape(values["∂L/∂b = Gᵀ 1"]) == (3,)
 
 
-def test_a_skewed_matmul_rule_fails_the_formula_and_finite_difference_checks(
+def test_a_skewed_linear_rule_fails_the_formula_and_finite_difference_checks(
     skew: Callable[..., None],
 ) -> None:
-    skew(arith, "matmul_vjp")
+    # Card 5 runs the fused linear op nn.Linear uses, so a slip in its rule must show.
+    skew(arith, "linear_vjp")
     demo = DEMO.run_with({"seed": 0})
     assert not demo.check("engine's dW equals the formula").passed
     assert not demo.check("engine's dX equals the formula").passed
@@ -36,11 +37,32 @@ def test_a_skewed_matmul_rule_fails_the_formula_and_finite_difference_checks(
 def test_a_bias_gradient_not_summed_over_the_batch_fails_the_shape_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Without unbroadcasting, db keeps the batch dimension that broadcasting added to b.
-    monkeypatch.setattr(arith, "unbroadcast", lambda g, shape: g)
+    original = arith.linear_vjp
+
+    def unsummed(g: np.ndarray, *rest: object) -> tuple:
+        grads = original(g, *rest)  # type: ignore[arg-type]
+        return (*grads[:2], g)  # db left with the batch dimension
+
+    monkeypatch.setattr(arith, "linear_vjp", unsummed)
     demo = DEMO.run_with({"seed": 0, "batch": 3})
     assert not demo.check("every gradient has its tensor's shape").passed
     assert not demo.check("engine's db equals the formula").passed
+
+
+def test_the_wrong_layout_is_shown_with_its_shape_and_a_transposed_dw_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    values = {s.label: s.value for s in DEMO.run_with({"seed": 0, "n_in": 3, "n_out": 2}).steps}
+    assert np.asarray(values["wrong layout Xᵀ G"]).shape == (3, 2)
+    original = arith.linear_vjp
+
+    def transposed(g: np.ndarray, *rest: object) -> tuple:
+        dx, dw, db = original(g, *rest)  # type: ignore[arg-type]
+        return (dx, dw.T, db)  # Xᵀ G: fits W only when it is square
+
+    monkeypatch.setattr(arith, "linear_vjp", transposed)
+    demo = DEMO.run_with({"seed": 0, "n_in": 3, "n_out": 3})
+    assert not demo.check("the wrong layout Xᵀ G is not ∂L/∂W").passed
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -69,3 +71,26 @@ def test_an_error_that_did_not_say_how_to_fix_it_fails_the_error_check(
 def test_out_of_range_params_are_refused(params: dict[str, int]) -> None:
     with pytest.raises(ValidationError):
         DEMO.run_with(params)
+
+
+def test_zero_grad_and_sgd_semantics_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zero_grad that fills zeros, or an SGD that steps None grads, fails the demo."""
+    from app.engine import nn, tensor
+
+    def zeros_instead(self: tensor.Tensor, set_to_none: bool = True) -> None:
+        if self.grad is not None:
+            self.grad.fill(0.0)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tensor.Tensor, "zero_grad", zeros_instead)
+
+        def zero_grads(params: Any, set_to_none: bool = True) -> None:
+            for p in params:
+                zeros_instead(p)
+
+        patch.setattr(nn, "zero_grads", zero_grads)
+        demo = get_demo("loss_backward").run_with({})
+        failed = {check.claim for check in demo.checks if not check.passed}
+        assert any("sets .grad to None" in claim for claim in failed)
+        assert any("skips a parameter whose .grad is None" in claim for claim in failed)
+    assert get_demo("loss_backward").run_with({}).passed

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.demos import get_demo
 from app.demos import mlp_gradient as module  # registers it
-from app.engine import Tensor, arith, pointwise
+from app.engine import Tensor, arith, count, no_grad, pointwise
 
 DEMO = get_demo("mlp_gradient")
 FD_CLAIMS = [f"analytic ∂L/∂{name} equals central differences" for name in module.NAMES]
@@ -30,21 +30,22 @@ def test_the_chart_counts_one_backprop_sweep_against_two_forwards_per_parameter(
     assert finite.x == [5, 9, 13] and finite.y == [10, 18, 26]
 
 
-def test_a_skewed_matmul_rule_fails_the_weight_and_formula_checks(
+def test_a_skewed_linear_rule_fails_the_weight_bias_and_formula_checks(
     skew: Callable[..., None],
 ) -> None:
-    skew(arith, "matmul_vjp")
+    # The demo runs the fused linear op (as nn.Linear does), so linear's rule is what it tests.
+    skew(arith, "linear_vjp")
     demo = DEMO.run_with({"seed": 0})
-    assert not demo.check("analytic ∂L/∂W1 equals central differences").passed
-    assert not demo.check("analytic ∂L/∂W2 equals central differences").passed
+    for name in module.NAMES:
+        assert not demo.check(f"analytic ∂L/∂{name} equals central differences").passed
     assert not demo.check("the card's formulas").passed
 
 
-def test_a_skewed_add_rule_fails_the_bias_checks(skew: Callable[..., None]) -> None:
-    skew(arith, "add_vjp")
-    demo = DEMO.run_with({"seed": 0})
-    assert not demo.check("analytic ∂L/∂b1 equals central differences").passed
-    assert not demo.check("analytic ∂L/∂b2 equals central differences").passed
+def test_the_demo_runs_linear_not_matmul_and_add() -> None:
+    with count() as counter:
+        DEMO.run_with({"seed": 0})
+    assert counter.flops["forward"]["linear"] > 0
+    assert counter.flops["forward"]["matmul"] == 0 and counter.flops["forward"]["add"] == 0
 
 
 def test_a_skewed_activation_rule_fails_the_formula_check(skew: Callable[..., None]) -> None:
@@ -57,36 +58,42 @@ def test_a_skewed_activation_rule_fails_the_formula_check(skew: Callable[..., No
 def test_one_backward_per_parameter_tensor_fails_the_single_pass_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The passes are what the engine counted, so a route that really runs four sweeps shows it.
     def one_sweep_per_tensor(
         loss: module.LossFn, arrays: list[np.ndarray]
     ) -> tuple[list[np.ndarray], module.Passes]:
-        passes, grads = module.Passes(), []
-        for i in range(len(arrays)):
-            leaves = [Tensor(a, requires_grad=True) for a in arrays]
-            value = loss(*leaves)
-            value.backward()
-            passes.forward, passes.backward = passes.forward + 1, passes.backward + 1
-            grads.append(np.asarray(leaves[i].grad))
-        return grads, passes
+        grads = []
+        with count() as counter:
+            for i in range(len(arrays)):
+                leaves = [Tensor(a, requires_grad=True) for a in arrays]
+                loss(*leaves).backward()
+                grads.append(np.asarray(leaves[i].grad))
+        return grads, module.counted_passes(counter, module.ops_per_forward(loss, arrays))
 
     monkeypatch.setattr(module, "backprop_gradient", one_sweep_per_tensor)
     demo = DEMO.run_with({"seed": 0})
-    assert not demo.check("one forward and one backward pass gave all").passed
+    assert not demo.check("the engine counted one forward and one backward pass").passed
 
 
-def test_one_sided_differences_fail_the_two_passes_per_parameter_check(
+def test_the_pass_counts_come_from_the_engine_not_the_demo_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    real = module.finite_difference_gradient
+
     def forward_differences(
         loss: module.LossFn, arrays: list[np.ndarray]
     ) -> tuple[list[np.ndarray], module.Passes]:
-        # (L(w + ε) − L(w)) / ε: one pass per parameter plus the base point.
-        size = sum(a.size for a in arrays)
-        return [np.zeros_like(a) for a in arrays], module.Passes(forward=size + 1)
+        # (L(w + ε) − L(w)) / ε: one pass per parameter plus the base point, counted by the engine.
+        grads, _ = real(loss, arrays)
+        per_forward = module.ops_per_forward(loss, arrays)
+        with count() as counter, no_grad():
+            for _ in range(sum(a.size for a in arrays) + 1):
+                loss(*[Tensor(a) for a in arrays])
+        return grads, module.counted_passes(counter, per_forward)
 
     monkeypatch.setattr(module, "finite_difference_gradient", forward_differences)
     demo = DEMO.run_with({"seed": 0})
-    assert not demo.check("finite differences needed 2P").passed
+    assert not demo.check("the engine counted 2P").passed
 
 
 @pytest.mark.parametrize(

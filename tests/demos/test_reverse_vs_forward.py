@@ -69,3 +69,25 @@ def test_a_skewed_matmul_rule_fails_the_finite_difference_check(
 def test_out_of_range_params_are_refused(params: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         DEMO.run_with(params)
+
+
+def test_the_vjp_pass_count_is_the_engines_not_the_demos(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine whose reverse-mode Jacobian walks the graph twice fails the one-pass check:
+    the count comes from the engine's backward walks, not from the demo's own loop."""
+    from app.engine import functional
+
+    original = functional.vjp
+
+    def twice(f: Callable[..., Any], x: Any) -> Any:
+        y, vjp_fn = original(f, x)
+
+        def walk_twice(u: Any) -> Any:
+            vjp_fn(u)
+            return vjp_fn(u)
+
+        return y, walk_twice
+
+    monkeypatch.setattr(functional, "vjp", twice)
+    demo = DEMO.run_with({"seed": 0})
+    verdicts = {check.claim: check.passed for check in demo.checks}
+    assert verdicts[next(claim for claim in verdicts if claim.startswith(REVERSE))] is False

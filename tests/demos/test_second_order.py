@@ -49,10 +49,40 @@ def test_a_skewed_matmul_tangent_fails_the_hessian_and_newton_checks(
     assert not demo.check("one Newton step lands on the minimum").passed
 
 
-def test_a_perfectly_conditioned_quadratic_fails_the_gradient_descent_check() -> None:
-    # With κ = 1 and step 1/λ, gradient descent is Newton's method: one step.
-    demo = DEMO.run_with({"seed": 0, "condition": 1})
-    assert not demo.check("gradient descent needs many steps").passed
+@pytest.mark.parametrize("n", [2, 4, 8])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_a_perfectly_conditioned_quadratic_passes_with_one_gradient_step(n: int, seed: int) -> None:
+    # Before: the check demanded ≥ 10 steps, so the legal condition = 1 showed FAIL. With κ = 1
+    # and step 1/λ, gradient descent is Newton's method: one step, as the rate 1 − 1/κ = 0 says.
+    demo = DEMO.run_with({"seed": seed, "n": n, "condition": 1})
+    assert demo.passed, [(c.claim, c.measured) for c in demo.checks if not c.passed]
+    assert demo.check("gradient descent needs the steps").measured == 1
+
+
+@pytest.mark.parametrize("condition", [2, 10, 50])
+def test_gradient_descent_needs_many_steps_when_conditioning_is_poor(condition: int) -> None:
+    demo = DEMO.run_with({"seed": 0, "condition": condition})
+    check = demo.check("gradient descent needs the steps")
+    assert check.passed and check.measured >= 10
+
+
+def test_gradient_descent_slower_than_its_rate_fails_the_steps_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = module.gradient_descent
+    monkeypatch.setattr(
+        module, "gradient_descent", lambda f, x0, lr, target: original(f, x0, lr / 2, target)
+    )
+    assert not DEMO.run_with({"seed": 0}).check("gradient descent needs the steps").passed
+
+
+def test_the_predicted_step_range_brackets_the_steps() -> None:
+    eigenvalues = np.array([1.0, 10.0])
+    q = np.eye(2)
+    low, high = module.gd_step_range(eigenvalues, q, np.array([1.0, 1.0]))
+    # r = 0.9: ‖e_t‖ ≤ 0.9^t ‖e_0‖ ≤ 1e-8 ‖e_0‖ from t = 175; the λ = 10 part dies at once.
+    assert high == 175 and low == 172
+    assert module.gd_step_range(np.ones(3), np.eye(3), np.ones(3)) == (1, 1)
 
 
 def test_an_hvp_built_from_the_full_hessian_fails_the_cost_check(
