@@ -4,7 +4,14 @@ computed by the engine, and grading entry by entry with a tolerance.
 Pure NumPy on top of app.engine: nothing here imports the web layer or the database.
 """
 
-from app.exercises import layers, scalars, softmax, training  # noqa: F401  (they register)
+from app.exercises import (  # noqa: F401  (they register)
+    costs,
+    layers,
+    modes,
+    scalars,
+    softmax,
+    training,
+)
 from app.exercises.base import (
     MAX_SEED,
     REGISTRY,

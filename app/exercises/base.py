@@ -3,9 +3,11 @@ the worked steps; and the registry that maps a kind to its generator. Pure data:
 
 from __future__ import annotations
 
+import functools
+import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,10 @@ class AnswerField:
             return f"a vector of {self.shape[0]}"
         return self.describe().split(" — ")[0]
 
+    def plain_label(self) -> str:
+        """The symbol in plain text for sentences: '∂L/∂W_1' -> 'dL/dW1', 'W^\\top' -> 'Wᵀ'."""
+        return plain(self.label)
+
     def entry_name(self, index: tuple[int, ...]) -> str:
         """How one entry is named in feedback: 'dW[1,0]', 'db[2]' or 'dydx'."""
         if not index:
@@ -71,7 +77,23 @@ class AnswerField:
 
     def indices(self) -> list[tuple[int, ...]]:
         """Every entry's index, in row-major order."""
-        return [tuple(int(i) for i in index) for index in np.ndindex(*self.shape)]
+        return list(_indices(self.shape))
+
+
+@functools.cache
+def _indices(shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(int(i) for i in index) for index in np.ndindex(*shape))
+
+
+def plain(tex: str) -> str:
+    """A little LaTeX as plain text, enough for the labels of answer fields."""
+    text = tex.replace(r"\partial ", "d").replace(r"\partial", "d").replace(r"^\top", "ᵀ")
+    text = re.sub(r"\\(?:operatorname|text)\{([^}]*)\}", r"\1", text)
+    text = re.sub(r"\\(hat|bar)\s*\{?([A-Za-z])\}?", r"\2", text)
+    text = re.sub(r"\\[,;!]|\\(mathbf|mathrm|tfrac|frac)", "", text)
+    text = text.replace(r"\leftarrow", "←").replace(r"\odot", "⊙").replace(r"\delta", "δ")
+    text = text.replace(r"\sigma", "σ").replace(r"\eta", "η").replace(r"\tanh", "tanh")
+    return re.sub(r"[_{}\\]", "", text).strip()
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,9 @@ class Exercise:
     steps: tuple[Step, ...]  # the worked solution
     atol: float = DEFAULT_ATOL
     rtol: float = DEFAULT_RTOL
+    # Hidden facts of the draw that are not shown as givens (which inner function, which
+    # gradient is asked): mistakes read them beside the givens.
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def field(self, name: str) -> AnswerField:
         """The answer field called `name`."""
@@ -100,6 +125,35 @@ class Exercise:
         """The solution as JSON-style numbers and nested lists (what a perfect answer sends)."""
         return {f.name: to_json(self.solution[f.name]) for f in self.fields}
 
+    def inputs(self) -> dict[str, Any]:
+        """What a mistake may read: every given's value by name, and the hidden params."""
+        values: dict[str, Any] = {g.name: np.asarray(g.value, dtype=np.float64) for g in self.given}
+        values.update(self.params)
+        return values
+
+    def mistaken_answer(self, mistake: Mistake) -> dict[str, Any] | None:
+        """The whole answer a student making `mistake` sends (fields the mistake leaves alone
+        are right), or None when the mistake does not apply to this draw."""
+        wrong = mistake.answer(self.inputs())
+        if not wrong:
+            return None
+        answer = self.correct_answer()
+        answer.update({name: to_json(value) for name, value in wrong.items()})
+        return answer
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A classic error an exercise kind tests: `answer` maps the exercise's inputs (givens and
+    params, never the solution) to the value the error gives for each field it changes, or to
+    {} when the error cannot be made on this draw (e.g. GWᵀ when the shapes do not fit).
+
+    The generator rejects every draw on which one of those fields would be graded right."""
+
+    name: str  # e.g. "outer_at_x"
+    says: str  # what the student did, in words
+    answer: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
 
 def to_json(value: np.ndarray | float) -> Any:
     """A number or nested lists, without float noise (0.16000000000000003) or negative zeros."""
@@ -108,6 +162,9 @@ def to_json(value: np.ndarray | float) -> Any:
 
 
 Generator = Callable[[np.random.Generator, int], Exercise]
+# A draw a listed mistake would pass is thrown away and drawn again from a generator derived
+# from (seed, attempt): still deterministic. No kind comes near this many rejections in a row.
+MAX_ATTEMPTS = 200
 
 
 @dataclass(frozen=True)
@@ -116,26 +173,50 @@ class ExerciseSpec:
     title: str
     summary: str  # one sentence for the list of kinds
     build: Generator
+    mistakes: tuple[Mistake, ...] = ()
 
     def generate(self, seed: int) -> Exercise:
-        """The exercise for `seed`; BadSeed outside 0..2**31-1."""
-        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-            raise BadSeed(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
-        exercise = self.build(np.random.default_rng(seed), seed)
+        """The exercise for `seed`; BadSeed outside 0..2**31-1. Draws on which a listed
+        mistake would be graded right in any field it changes are redrawn."""
+        _check_seed(seed)
+        from app.exercises.grading import mistake_slips_through  # grading imports this module
+
+        for attempt in range(MAX_ATTEMPTS):
+            exercise = self.draw(seed, attempt)
+            if not any(mistake_slips_through(exercise, m) for m in self.mistakes):
+                return exercise
+        raise RuntimeError(f"{self.kind}: no draw for seed {seed} survives its mistakes")
+
+    def draw(self, seed: int, attempt: int = 0) -> Exercise:
+        """One draw, without the mistake filter: attempt 0 is the seed's own generator."""
+        _check_seed(seed)
+        rng = np.random.default_rng(seed if attempt == 0 else [seed, attempt])
+        exercise = self.build(rng, seed)
         assert set(exercise.solution) == {f.name for f in exercise.fields}, exercise.kind
         return exercise
+
+
+def _check_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise BadSeed(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
 
 
 REGISTRY: dict[str, ExerciseSpec] = {}
 
 
-def register(kind: str, title: str, summary: str) -> Callable[[Generator], Generator]:
-    """Decorator: register `build(rng, seed) -> Exercise` under `kind`."""
+def register(
+    kind: str, title: str, summary: str, mistakes: tuple[Mistake, ...] = ()
+) -> Callable[[Generator], Generator]:
+    """Decorator: register `build(rng, seed) -> Exercise` under `kind`, with the mistakes its
+    draws must catch."""
 
     def add(build: Generator) -> Generator:
         if kind in REGISTRY:
             raise ValueError(f"exercise {kind!r} is registered twice")
-        REGISTRY[kind] = ExerciseSpec(kind, title, summary, build)
+        names = [m.name for m in mistakes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"exercise {kind!r} lists a mistake twice: {names}")
+        REGISTRY[kind] = ExerciseSpec(kind, title, summary, build, mistakes)
         return build
 
     return add

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from app.exercises.base import AnswerField, Exercise
+from app.exercises.base import AnswerField, Exercise, Mistake
 
 
 class BadAnswer(ValueError):
@@ -29,10 +29,13 @@ class EntryVerdict:
     given: float
     expected: float
     correct: bool
+    said: str | None = None  # a sentence that replaces the default (a transposed answer)
 
     @property
     def message(self) -> str:
         """'dW[1,0]: you gave 3, expected 2.5'."""
+        if self.said is not None:
+            return self.said
         given, expected = format_number(self.given), format_number(self.expected)
         return f"{self.name}: you gave {given}, expected {expected}"
 
@@ -41,10 +44,19 @@ class EntryVerdict:
 class FieldGrade:
     field: AnswerField
     entries: tuple[EntryVerdict, ...]
+    # Set when the answer was the transpose of a non-square field: every entry is wrong, and
+    # this one sentence (also the first entry's message) says why.
+    transposed: str | None = None
 
     @property
     def correct(self) -> bool:
-        return all(entry.correct for entry in self.entries)
+        return self.transposed is None and all(entry.correct for entry in self.entries)
+
+    @property
+    def wrong(self) -> list[EntryVerdict]:
+        """The wrong entries; for a transposed answer only the first, which says so."""
+        wrong = [entry for entry in self.entries if not entry.correct]
+        return wrong[:1] if self.transposed else wrong
 
     def verdict(self, index: tuple[int, ...]) -> EntryVerdict:
         """The verdict for one entry."""
@@ -66,7 +78,7 @@ class Grade:
     @property
     def wrong(self) -> list[EntryVerdict]:
         """The wrong entries, in field order."""
-        return [e for f in self.fields for e in f.entries if not e.correct]
+        return [entry for field_grade in self.fields for entry in field_grade.wrong]
 
     @property
     def score(self) -> tuple[int, int]:
@@ -91,23 +103,83 @@ def format_number(value: float) -> str:
 def grade(exercise: Exercise, answer: Mapping[str, Any]) -> Grade:
     """Grade `answer` (field name -> number or nested lists); BadAnswer when it is malformed."""
     arrays = parse_answer(exercise, answer)
-    grades = []
-    for answer_field in exercise.fields:
-        given = arrays[answer_field.name]
-        expected = np.asarray(exercise.solution[answer_field.name], dtype=np.float64)
-        ok = np.isclose(given, expected, atol=exercise.atol, rtol=exercise.rtol)
-        entries = tuple(
-            EntryVerdict(
-                index,
-                answer_field.entry_name(index),
-                float(given[index]),
-                float(expected[index]),
-                bool(ok[index]),
-            )
-            for index in answer_field.indices()
-        )
-        grades.append(FieldGrade(answer_field, entries))
+    grades = [grade_field(exercise, f, arrays[f.name]) for f in exercise.fields]
     return Grade(exercise, tuple(grades))
+
+
+def grade_field(exercise: Exercise, answer_field: AnswerField, given: np.ndarray) -> FieldGrade:
+    """One field's verdicts; `given` has the field's shape or, for a matrix, its transpose's."""
+    expected = np.asarray(exercise.solution[answer_field.name], dtype=np.float64)
+    if given.shape != expected.shape:  # the transpose of a non-square matrix (to_array let it in)
+        return _transposed(exercise, answer_field, given, expected)
+    ok = _close(exercise, given, expected)
+    entries = tuple(
+        EntryVerdict(
+            index,
+            answer_field.entry_name(index),
+            float(given[index]),
+            float(expected[index]),
+            bool(ok[index]),
+        )
+        for index in answer_field.indices()
+    )
+    return FieldGrade(answer_field, entries)
+
+
+def field_is_right(exercise: Exercise, answer_field: AnswerField, given: np.ndarray) -> bool:
+    """grade_field(...).correct, without building the verdicts (the generators ask often)."""
+    expected = np.asarray(exercise.solution[answer_field.name], dtype=np.float64)
+    return given.shape == expected.shape and bool(_close(exercise, given, expected).all())
+
+
+def _close(exercise: Exercise, given: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """|given − expected| ≤ atol + rtol·|expected|, entry by entry (numpy.isclose, for finite
+    numbers, without its overhead)."""
+    return np.asarray(np.abs(given - expected) <= exercise.atol + exercise.rtol * np.abs(expected))
+
+
+def _transposed(
+    exercise: Exercise, answer_field: AnswerField, given: np.ndarray, expected: np.ndarray
+) -> FieldGrade:
+    """Every entry wrong, and one sentence naming the transpose. Entries report the given
+    matrix transposed back, so each sits beside the entry it would be."""
+    back = given.T
+    rows, cols = given.shape
+    right_when_flipped = bool(_close(exercise, back, expected).all())
+    symbol = answer_field.plain_label()
+    verdict = (
+        "transposed back, your numbers are right"
+        if right_when_flipped
+        else "and even transposed back, the numbers are not right"
+    )
+    said = (
+        f"{answer_field.name}: this is the transpose of {symbol}: you gave a {rows}×{cols} "
+        f"matrix, but {symbol} is {cols}×{rows}; {verdict}"
+    )
+    entries = tuple(
+        EntryVerdict(
+            index,
+            answer_field.entry_name(index),
+            float(back[index]),
+            float(expected[index]),
+            False,
+            said if i == 0 else None,
+        )
+        for i, index in enumerate(answer_field.indices())
+    )
+    return FieldGrade(answer_field, entries, transposed=said)
+
+
+def mistake_slips_through(exercise: Exercise, mistake: Mistake) -> bool:
+    """Whether some field that `mistake` changes would be graded right on this exercise."""
+    for name, value in mistake.answer(exercise.inputs()).items():
+        answer_field = exercise.field(name)
+        given = np.asarray(value, dtype=np.float64)
+        if given.shape not in (answer_field.shape, answer_field.shape[::-1]):
+            raise AssertionError(f"{exercise.kind}/{mistake.name}: {name} has shape {given.shape}")
+        if field_is_right(exercise, answer_field, given):
+            return True
+    return False
 
 
 def parse_answer(exercise: Exercise, answer: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -141,12 +213,15 @@ def parse_answer(exercise: Exercise, answer: Mapping[str, Any]) -> dict[str, np.
 def to_array(answer_field: AnswerField, value: Any) -> np.ndarray:
     """One field's answer as an array; BadAnswer saying what was expected and what came."""
     name, shape = answer_field.name, answer_field.shape
-    if not _has_shape(value, shape):
+    if len(shape) == 2 and shape[0] != shape[1] and _has_shape(value, shape[::-1]):
+        shape = shape[::-1]  # a transposed matrix is an answer, graded wrong with a reason
+    elif not _has_shape(value, shape):
         raise BadAnswer([f"{name}: expected {answer_field.describe()}, got {describe(value)}"])
     flat = _flatten(value, len(shape))
     problems = []
     numbers = []
-    for index, item in zip(answer_field.indices(), flat, strict=True):
+    indices = [tuple(int(i) for i in index) for index in np.ndindex(*shape)]
+    for index, item in zip(indices, flat, strict=True):
         number = _finite(item)
         if number is None:
             what = describe(item)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from app.demos.base import Step
 from app.engine import Tensor, linear, relu
-from app.exercises.base import AnswerField, Exercise, Given, Numbers, register
+from app.exercises.base import AnswerField, Exercise, Given, Mistake, Numbers, register
 
 LINEAR_TARGETS = {
     "dW": (r"\partial L/\partial W", r"G^\top X", "W"),
@@ -15,10 +18,49 @@ LINEAR_TARGETS = {
 }
 
 
+def _asked(target: str, value: Any) -> Any:
+    """The mistake applies only when the draw asks `target`."""
+    return lambda v: {target: value(v)} if v["target"] == target else {}
+
+
+def _g_w_transposed(v: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    g, w = v["G"], v["W"]
+    # G Wᵀ only multiplies out when W is square; then it has the shape of dX.
+    if v["target"] != "dX" or w.shape[0] != w.shape[1]:
+        return {}
+    return {"dX": g @ w.T}
+
+
+def _db_over_rows(v: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    g = v["G"]
+    return {"db": g.sum(axis=1)} if v["target"] == "db" and g.shape[0] == g.shape[1] else {}
+
+
+LINEAR_MISTAKES = (
+    Mistake("dX_G_Wt", "used G Wᵀ for dL/dX instead of G W", _g_w_transposed),
+    Mistake(
+        "dW_Xt_G",
+        "used Xᵀ G for dL/dW instead of Gᵀ X (the transpose)",
+        _asked("dW", lambda v: v["X"].T @ v["G"]),
+    ),
+    Mistake(
+        "db_mean",
+        "averaged G over the batch instead of summing",
+        _asked("db", lambda v: v["G"].mean(axis=0)),
+    ),
+    Mistake(
+        "db_over_rows",
+        "summed G along each row (over outputs) instead of down the batch",
+        _db_over_rows,
+    ),
+)
+
+
 @register(
     "linear_backward",
     "Linear layer backward",
     "Given the upstream gradient of Z = XWᵀ + b, compute dW, dX or db.",
+    LINEAR_MISTAKES,
 )
 def linear_backward(rng: np.random.Generator, seed: int) -> Exercise:
     """Z = X Wᵀ + b with PyTorch's W (out, in); the seed picks which gradient is asked."""
@@ -62,6 +104,7 @@ def linear_backward(rng: np.random.Generator, seed: int) -> Exercise:
         fields=(AnswerField(target, label, solution.shape),),
         solution={target: solution},
         steps=steps,
+        params={"target": target},
     )
 
 
@@ -70,10 +113,26 @@ def formula_text(target: str) -> str:
     return {"dW": "Gᵀ X", "dX": "G W", "db": "column sums of G"}[target]
 
 
+RELU_MISTAKES = (
+    Mistake("mask_forgotten", "passed G straight through, with no mask", lambda v: {"dZ": v["G"]}),
+    Mistake(
+        "mask_at_zero_one",
+        "took the derivative at Z = 0 to be 1: the mask [Z ≥ 0] instead of [Z > 0]",
+        lambda v: {"dZ": v["G"] * (v["Z"] >= 0)},
+    ),
+    Mistake(
+        "times_output",
+        "multiplied G by the output max(0, Z) instead of by the 0/1 mask",
+        lambda v: {"dZ": v["G"] * np.maximum(v["Z"], 0)},
+    ),
+)
+
+
 @register(
     "relu_backward",
     "ReLU backward",
     "Mask the upstream gradient with the sign of the pre-activation.",
+    RELU_MISTAKES,
 )
 def relu_backward(rng: np.random.Generator, seed: int) -> Exercise:
     """H = relu(Z); dZ = G ⊙ [Z > 0], with the gradient at exactly 0 taken as 0 (PyTorch)."""

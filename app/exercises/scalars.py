@@ -2,36 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 from app.demos.base import Step
 from app.engine import Tensor, sigmoid, tanh
-from app.exercises.base import AnswerField, Exercise, Given, Numbers, register
+from app.exercises.base import AnswerField, Exercise, Given, Mistake, Numbers, register
+from app.exercises.text import number, poly, shifted
 
-# (LaTeX of u = g(x), forward) and (LaTeX of y = f(u), forward); the engine differentiates them.
-INNER: list[tuple[str, Callable[[Tensor, float, float], Tensor]]] = [
-    ("u = {a}x + {b}", lambda x, a, b: x * a + b),
-    ("u = {a}x^2 + {b}", lambda x, a, b: x**2 * a + b),
-]
-OUTER: list[tuple[str, Callable[[Tensor], Tensor]]] = [
-    ("y = u^2", lambda u: u**2),
-    ("y = u^3", lambda u: u**3),
-    ("y = (u - 1)^2", lambda u: (u - 1) ** 2),
-]
+# u = g(x) and y = f(u) by name: the engine runs them forward and differentiates them; the
+# mistakes need their derivatives by hand.
+INNER: dict[str, Callable[[Tensor, float, float], Tensor]] = {
+    "linear": lambda x, a, b: x * a + b,
+    "square": lambda x, a, b: x**2 * a + b,
+}
+OUTER: dict[str, Callable[[Tensor], Tensor]] = {
+    "square": lambda u: u**2,
+    "cube": lambda u: u**3,
+    "shifted": lambda u: (u - 1) ** 2,
+}
+
+
+def inner_tex(inner: str, a: float, b: float) -> str:
+    """'u = 3x - 2', 'u = x^2 + 1', 'u = -x^2' (through the one polynomial formatter)."""
+    return "u = " + poly([(a, "x^2" if inner == "square" else "x"), (b, "")])
+
+
+def outer_tex(outer: str) -> str:
+    """'y = u^2', 'y = u^3', 'y = (u - 1)^2'."""
+    return {"square": "y = u^2", "cube": "y = u^3", "shifted": f"y = ({shifted('u', -1)})^2"}[outer]
+
+
+def outer_derivative(outer: str, t: float) -> float:
+    """f'(t) for the outer function f."""
+    return {"square": 2 * t, "cube": 3 * t**2, "shifted": 2 * (t - 1)}[outer]
+
+
+def inner_derivative(inner: str, x: float, a: float) -> float:
+    """g'(x) for the inner function g."""
+    return 2 * a * x if inner == "square" else a
+
+
+def inner_value(inner: str, x: float, a: float, b: float) -> float:
+    return a * x**2 + b if inner == "square" else a * x + b
+
+
+def _outer_at_x(v: Mapping[str, Any]) -> dict[str, float]:
+    x, a = float(v["x"]), float(v["a"])
+    wrong = outer_derivative(v["outer"], x)
+    return {"dydu": wrong, "dydx": wrong * inner_derivative(v["inner"], x, a)}
+
+
+def _inner_forgotten(v: Mapping[str, Any]) -> dict[str, float]:
+    u = inner_value(v["inner"], float(v["x"]), float(v["a"]), float(v["b"]))
+    return {"dydx": outer_derivative(v["outer"], u)}
+
+
+CHAIN_RULE_MISTAKES = (
+    Mistake(
+        "outer_at_x", "evaluated the outer derivative f' at x instead of at u = g(x)", _outer_at_x
+    ),
+    Mistake("inner_forgotten", "stopped at dy/du: forgot to multiply by du/dx", _inner_forgotten),
+)
 
 
 @register(
     "chain_rule",
     "Scalar chain rule",
     "Differentiate y = f(g(x)) one link at a time.",
+    CHAIN_RULE_MISTAKES,
 )
 def chain_rule(rng: np.random.Generator, seed: int) -> Exercise:
     """y = f(u), u = g(x) with small integers: du/dx, dy/du and their product dy/dx."""
     numbers = Numbers(rng)
-    inner_tex, inner = INNER[int(rng.integers(len(INNER)))]
-    outer_tex, outer = OUTER[int(rng.integers(len(OUTER)))]
+    inner_name = list(INNER)[int(rng.integers(len(INNER)))]
+    outer_name = list(OUTER)[int(rng.integers(len(OUTER)))]
+    inner, outer = INNER[inner_name], OUTER[outer_name]
     for _ in range(1000):
         a = float(numbers.nonzero_ints((), -3, 3))
         b = float(numbers.ints((), -2, 2))
@@ -44,7 +92,7 @@ def chain_rule(rng: np.random.Generator, seed: int) -> Exercise:
         # Keep u small and non-zero and the answer modest: numbers to cube in one's head.
         if 0 < abs(u.item()) <= 3 and abs(float(x.grad)) <= 60:
             break
-    u_tex = inner_tex.format(a=_int(a), b=_int(b)).replace("+ -", "- ")
+    u_tex, y_tex = inner_tex(inner_name, a, b), outer_tex(outer_name)
     assert x.grad is not None and u.grad is not None
     dydx, dydu = float(x.grad), float(u.grad)
     x_alone = Tensor(x0, requires_grad=True)  # du/dx from its own graph: no division by dy/du
@@ -53,12 +101,12 @@ def chain_rule(rng: np.random.Generator, seed: int) -> Exercise:
     dudx = float(x_alone.grad)
 
     prompt = (
-        f"Let ${u_tex}$ and ${outer_tex}$. At $x = {_int(x0)}$, compute "
+        f"Let ${u_tex}$ and ${y_tex}$. At $x = {number(x0)}$, compute "
         "$du/dx$, $dy/du$ (evaluated at the value of $u$ there) and $dy/dx$."
     )
     steps = (
         Step("u at x", float(u.data), u_tex),
-        Step("y at u", float(y.data), outer_tex),
+        Step("y at u", float(y.data), y_tex),
         Step("du/dx", dudx, r"\frac{du}{dx}"),
         Step("dy/du, evaluated at u", dydu, r"\frac{dy}{du}"),
         Step("dy/dx = dy/du · du/dx", dydx, r"\frac{dy}{dx} = \frac{dy}{du}\,\frac{du}{dx}"),
@@ -80,6 +128,7 @@ def chain_rule(rng: np.random.Generator, seed: int) -> Exercise:
         ),
         solution={"dudx": np.asarray(dudx), "dydu": np.asarray(dydu), "dydx": np.asarray(dydx)},
         steps=steps,
+        params={"inner": inner_name, "outer": outer_name},
     )
 
 
@@ -88,10 +137,55 @@ SIGMOID_OUTPUTS = [0.1, 0.2, 0.25, 0.5, 0.75, 0.8, 0.9]
 TANH_OUTPUTS = [-0.8, -0.6, -0.5, 0.0, 0.5, 0.6, 0.8]
 
 
+def _with_upstream(v: Mapping[str, Any], local: np.ndarray) -> dict[str, np.ndarray]:
+    return {"dadz": local, "dz": v["g"] * local}
+
+
+def _only(function: str, rule: Callable[[np.ndarray], np.ndarray]) -> Callable[..., Any]:
+    """A mistake that only the sigmoid (or only the tanh) draws can show."""
+
+    def answer(v: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        return _with_upstream(v, rule(v["a"])) if v["function"] == function else {}
+
+    return answer
+
+
+def _sigmoid_of(t: np.ndarray) -> np.ndarray:
+    return np.asarray(1 / (1 + np.exp(-t)))
+
+
+ACTIVATION_MISTAKES = (
+    Mistake(
+        "sigmoid_one_minus_s",
+        "took σ' = 1 − σ (dropped the factor σ)",
+        _only("sigmoid", lambda a: 1 - a),
+    ),
+    Mistake(
+        "sigmoid_of_output",
+        "applied σ'(z) = σ(z)(1 − σ(z)) to the output a as if it were z",
+        _only("sigmoid", lambda a: _sigmoid_of(a) * (1 - _sigmoid_of(a))),
+    ),
+    Mistake(
+        "tanh_one_minus_a", "took tanh' = 1 − a (forgot the square)", _only("tanh", lambda a: 1 - a)
+    ),
+    Mistake(
+        "tanh_sigmoid_rule",
+        "used the sigmoid's rule a(1 − a) for tanh",
+        _only("tanh", lambda a: a * (1 - a)),
+    ),
+    Mistake(
+        "upstream_forgotten",
+        "passed back the local derivative alone, without multiplying by g",
+        lambda v: {"dz": v["a"] * (1 - v["a"]) if v["function"] == "sigmoid" else 1 - v["a"] ** 2},
+    ),
+)
+
+
 @register(
     "activation_derivative",
     "Sigmoid and tanh derivatives",
     "Local derivative of sigmoid or tanh from its output, then the gradient it passes back.",
+    ACTIVATION_MISTAKES,
 )
 def activation_derivative(rng: np.random.Generator, seed: int) -> Exercise:
     """a = σ(z) or tanh(z) given by its outputs; the local derivative and g ⊙ it."""
@@ -141,9 +235,5 @@ def activation_derivative(rng: np.random.Generator, seed: int) -> Exercise:
         ),
         solution={"dadz": local, "dz": dz},
         steps=steps,
+        params={"function": "sigmoid" if use_sigmoid else "tanh"},
     )
-
-
-def _int(value: float) -> str:
-    """2.0 -> '2', 0.5 -> '0.5' (for LaTeX in prompts)."""
-    return str(int(value)) if float(value).is_integer() else str(value)

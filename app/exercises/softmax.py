@@ -3,22 +3,53 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from app.demos.base import Step
 from app.engine import Tensor, cross_entropy, softmax
-from app.exercises.base import AnswerField, Exercise, Given, register
+from app.exercises.base import AnswerField, Exercise, Given, Mistake, register
 
 # exp(logits) are small integers whose sum is 4, 5 or 10, so the probabilities are short
 # decimals (quarters, fifths, tenths): logits ln(1, 2, 1) give p = (0.25, 0.5, 0.25).
 WEIGHTS = [w for w in itertools.product(range(1, 6), repeat=3) if sum(w) in (4, 5, 10)]
 
 
+def _probabilities(v: Mapping[str, Any]) -> np.ndarray:
+    weights = np.exp(v["Z"])
+    return np.asarray(weights / weights.sum(axis=1, keepdims=True))
+
+
+def _onehot(v: Mapping[str, Any]) -> np.ndarray:
+    return np.asarray(np.eye(v["Z"].shape[1])[v["y"].astype(int)])
+
+
+SOFTMAX_MISTAKES = (
+    Mistake(
+        "no_mean",
+        "forgot the 1/B of the mean: P − Y",
+        lambda v: {"dZ": _probabilities(v) - _onehot(v)},
+    ),
+    Mistake(
+        "wrong_sign",
+        "wrote Y − P: the gradient with its sign flipped",
+        lambda v: {"dZ": (_onehot(v) - _probabilities(v)) / len(v["y"])},
+    ),
+    Mistake(
+        "softmax_by_columns",
+        "normalised e^Z down each column (over the batch) instead of along each row",
+        lambda v: {"P": np.exp(v["Z"]) / np.exp(v["Z"]).sum(axis=0, keepdims=True)},
+    ),
+)
+
+
 @register(
     "softmax_cross_entropy",
     "Softmax + cross-entropy gradient",
     "The gradient of mean cross-entropy with respect to the logits: (P − Y) / B.",
+    SOFTMAX_MISTAKES,
 )
 def softmax_cross_entropy(rng: np.random.Generator, seed: int) -> Exercise:
     """Two rows of three logits chosen as logs of small integers, and class-index targets."""

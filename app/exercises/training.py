@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from app.demos.base import Step
 from app.engine import SGD, Tensor, linear, mse_loss, relu
-from app.exercises.base import AnswerField, Exercise, Given, Numbers, register
+from app.exercises.base import AnswerField, Exercise, Given, Mistake, Numbers, register
+from app.exercises.text import number
 
 LEARNING_RATES = [0.1, 0.05, 0.25, 0.5]
+
+
+def _sgd_answer(v: Mapping[str, Any], factor: float, direction: float) -> dict[str, np.ndarray]:
+    """Gradients `factor`·(ŷ − y)·x and a step θ + direction·η·gradient."""
+    x, w, b, lr = v["x"], v["W"], v["b"], float(v["lr"])
+    error = float((x @ w.T + b - v["y"])[0, 0])
+    dw, db = factor * error * x, np.array([factor * error])
+    return {"dW": dw, "db": db, "W_new": w + direction * lr * dw, "b_new": b + direction * lr * db}
+
+
+def _ascent(v: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    answer = _sgd_answer(v, 2.0, +1.0)
+    return {"W_new": answer["W_new"], "b_new": answer["b_new"]}
+
+
+SGD_MISTAKES = (
+    Mistake(
+        "half_convention",
+        "used the ½(ŷ − y)² convention: every gradient off by a factor of 2",
+        lambda v: _sgd_answer(v, 1.0, -1.0),
+    ),
+    Mistake("ascent", "stepped up the gradient: θ + η∇θ", _ascent),
+)
 
 
 @register(
     "sgd_step",
     "One step of SGD",
     "Gradients of a squared error for one example, then one update θ ← θ − η∇θ.",
+    SGD_MISTAKES,
 )
 def sgd_step(rng: np.random.Generator, seed: int) -> Exercise:
     """ŷ = x Wᵀ + b with W of shape (1, 3); L = (ŷ − y)² (MSELoss on one example); SGD step."""
@@ -44,8 +72,8 @@ def sgd_step(rng: np.random.Generator, seed: int) -> Exercise:
         "$W \\in \\mathbb{R}^{1\\times 3}$, and the loss is the squared error "
         "$L = (\\hat y - y)^2$ (PyTorch's `MSELoss` on a single number). Compute "
         "$\\partial L/\\partial W$ and $\\partial L/\\partial b$, then the parameters after one "
-        f"step of plain SGD with learning rate $\\eta = {lr:g}$: $\\theta \\leftarrow \\theta - "
-        "\\eta\\,\\partial L/\\partial\\theta$."
+        f"step of plain SGD with learning rate $\\eta = {number(lr)}$: "
+        "$\\theta \\leftarrow \\theta - \\eta\\,\\partial L/\\partial\\theta$."
     )
     steps = (
         Step("ŷ = x Wᵀ + b", prediction.data, r"\hat y = xW^\top + b"),
@@ -79,13 +107,60 @@ def sgd_step(rng: np.random.Generator, seed: int) -> Exercise:
     )
 
 
+def _two_layer(v: Mapping[str, Any], mask: bool = True, sign: float = 1.0) -> dict[str, Any]:
+    """Forward and backward by hand, with or without the ReLU mask and δ2's sign flipped."""
+    x, w1, b1, w2, b2, y = (v[n] for n in ("x", "W1", "b1", "W2", "b2", "y"))
+    z1 = w1 @ x + b1
+    h = np.maximum(z1, 0)
+    y_hat = w2 @ h + b2
+    delta2 = sign * (y_hat - y)
+    delta1 = (w2.T @ delta2) * ((z1 > 0) if mask else 1.0)
+    return {
+        "z1": z1,
+        "h": h,
+        "y_hat": y_hat,
+        "delta2": delta2,
+        "dW2": np.outer(delta2, h),
+        "db2": delta2,
+        "delta1": delta1,
+        "dW1": np.outer(delta1, x),
+        "db1": delta1,
+    }
+
+
+def _pick(answer: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: answer[name] for name in names}
+
+
+def _dw1_transposed(v: Mapping[str, Any]) -> dict[str, Any]:
+    right = _two_layer(v)
+    return {"dW1": np.outer(v["x"], right["delta1"])}
+
+
+TWO_LAYER_MISTAKES = (
+    Mistake(
+        "missing_relu_mask",
+        "forgot the ReLU's mask [z1 > 0] on the way back: δ1 = W2ᵀ δ2",
+        lambda v: _pick(_two_layer(v, mask=False), "delta1", "dW1", "db1"),
+    ),
+    Mistake(
+        "error_sign",
+        "took δ2 = y − ŷ: every gradient with its sign flipped",
+        lambda v: _pick(_two_layer(v, sign=-1.0), "delta2", "dW2", "db2", "delta1", "dW1", "db1"),
+    ),
+    Mistake("dW1_transposed", "wrote dW1 = x δ1ᵀ instead of δ1 xᵀ", _dw1_transposed),
+)
+
+
 @register(
     "two_layer_by_hand",
     "A 2-2-1 network by hand",
-    "Forward and backward through two inputs, two ReLU units and one output: all nine gradients.",
+    "Forward and backward through two inputs, two ReLU units and one output: every "
+    "intermediate, both deltas and all nine gradients.",
+    TWO_LAYER_MISTAKES,
 )
 def two_layer_by_hand(rng: np.random.Generator, seed: int) -> Exercise:
-    """h = relu(W1 x + b1), ŷ = W2 h + b2, L = ½(ŷ − y)²: the gradients of all nine parameters."""
+    """h = relu(W1 x + b1), ŷ = W2 h + b2, L = ½(ŷ − y)²: forward values, deltas, gradients."""
     numbers = Numbers(rng)
     for _ in range(1000):
         x0 = numbers.nonzero_ints((2,), -2, 2)
@@ -113,9 +188,11 @@ def two_layer_by_hand(rng: np.random.Generator, seed: int) -> Exercise:
     prompt = (
         "A 2-2-1 network takes one example $x \\in \\mathbb{R}^2$ (a column): "
         "$z_1 = W_1 x + b_1$, $h = \\operatorname{ReLU}(z_1)$, $\\hat y = W_2 h + b_2$, "
-        "and the loss is $L = \\tfrac12(\\hat y - y)^2$. Run it forward, then compute the "
-        "gradient of $L$ with respect to all nine parameters: $W_1$ (2×2), $b_1$ (2), "
-        "$W_2$ (1×2) and $b_2$ (1)."
+        "and the loss is $L = \\tfrac12(\\hat y - y)^2$. Run it forward ($z_1$, $h$, "
+        "$\\hat y$), then backward: the deltas $\\delta_2 = \\partial L/\\partial \\hat y$ and "
+        "$\\delta_1 = \\partial L/\\partial z_1$, and the gradient of $L$ with respect to all "
+        "nine parameters: $W_2$ (1×2), $b_2$ (1), $W_1$ (2×2) and $b_1$ (2). "
+        "Each intermediate is graded, so you see where the chain breaks."
     )
     steps = (
         Step("z1 = W1 x + b1", z1.data, r"z_1 = W_1 x + b_1"),
@@ -130,6 +207,17 @@ def two_layer_by_hand(rng: np.random.Generator, seed: int) -> Exercise:
         Step("dW1 = δ1 xᵀ", dw1, r"\partial L/\partial W_1 = \delta_1 x^\top"),
         Step("db1 = δ1", db1, r"\partial L/\partial b_1 = \delta_1"),
     )
+    solution = {
+        "z1": z1.data,
+        "h": h.data,
+        "y_hat": prediction.data,
+        "delta2": prediction.grad,
+        "dW2": dw2,
+        "db2": db2,
+        "delta1": z1.grad,
+        "dW1": dw1,
+        "db1": db1,
+    }
     return Exercise(
         kind="two_layer_by_hand",
         seed=seed,
@@ -144,11 +232,16 @@ def two_layer_by_hand(rng: np.random.Generator, seed: int) -> Exercise:
             Given("y", "y", y0),
         ),
         fields=(
-            AnswerField("dW1", r"\partial L/\partial W_1", (2, 2)),
-            AnswerField("db1", r"\partial L/\partial b_1", (2,)),
+            AnswerField("z1", r"z_1 = W_1 x + b_1", (2,)),
+            AnswerField("h", r"h = \operatorname{ReLU}(z_1)", (2,)),
+            AnswerField("y_hat", r"\hat y", (1,)),
+            AnswerField("delta2", r"\delta_2 = \partial L/\partial \hat y", (1,)),
             AnswerField("dW2", r"\partial L/\partial W_2", (1, 2)),
             AnswerField("db2", r"\partial L/\partial b_2", (1,)),
+            AnswerField("delta1", r"\delta_1 = \partial L/\partial z_1", (2,)),
+            AnswerField("dW1", r"\partial L/\partial W_1", (2, 2)),
+            AnswerField("db1", r"\partial L/\partial b_1", (2,)),
         ),
-        solution={name: np.asarray(g, dtype=np.float64) for name, g in grads.items()},
+        solution={name: np.asarray(g, dtype=np.float64) for name, g in solution.items()},
         steps=steps,
     )

@@ -6,6 +6,7 @@ import copy
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 
 from app.exercises import BadAnswer, generate, grade
@@ -111,3 +112,44 @@ def test_missing_and_extra_fields_are_named() -> None:
 
 def test_answer_that_is_not_an_object() -> None:
     assert problems("chain_rule", 0, [1, 2, 3]).startswith("answer: expected an object with dudx")
+
+
+def _asking(target: str, square: bool) -> int:
+    for seed in range(200):
+        exercise = generate("linear_backward", seed)
+        shape = exercise.fields[0].shape
+        if exercise.fields[0].name == target and (shape[0] == shape[1]) == square:
+            return seed
+    raise AssertionError("no such seed")
+
+
+def test_a_transposed_matrix_is_graded_wrong_and_named_not_refused() -> None:
+    exercise = generate("linear_backward", _asking("dW", square=False))
+    rows, cols = exercise.field("dW").shape
+    flipped = np.asarray(exercise.solution["dW"]).T.tolist()
+    result = grade(exercise, {"dW": flipped})
+    assert not result.passed
+    assert result.score == (0, rows * cols)
+    [wrong] = result.wrong
+    assert wrong.message == (
+        f"dW: this is the transpose of dL/dW: you gave a {cols}×{rows} matrix, but dL/dW is "
+        f"{rows}×{cols}; transposed back, your numbers are right"
+    )
+    assert result.field("dW").transposed == wrong.message
+    # Each entry reports the given matrix transposed back, beside the entry it would be.
+    assert result.field("dW").verdict((0, 1)).given == flipped[1][0]
+
+
+def test_a_wrong_transposed_matrix_says_so_too() -> None:
+    exercise = generate("linear_backward", _asking("dW", square=False))
+    flipped = (np.asarray(exercise.solution["dW"]).T + 1).tolist()
+    [wrong] = grade(exercise, {"dW": flipped}).wrong
+    assert "this is the transpose of dL/dW" in wrong.message
+    assert wrong.message.endswith("even transposed back, the numbers are not right")
+
+
+def test_other_wrong_shapes_are_still_refused() -> None:
+    exercise = generate("linear_backward", _asking("dW", square=False))
+    rows, cols = exercise.field("dW").shape
+    with pytest.raises(BadAnswer, match="expected a"):
+        grade(exercise, {"dW": [[0] * (cols + 1)] * rows})
