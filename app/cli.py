@@ -18,6 +18,7 @@ from app.db import make_engine, make_sessionmaker, session_scope
 from app.demos.running import DemoParamsError
 from app.exports.commands import export_cli
 from app.migrate import upgrade
+from app.paths import resource_dir
 
 cli = typer.Typer(
     help="gradcards: backpropagation flashcards with a live autodiff engine.",
@@ -52,7 +53,7 @@ def load_content(settings: Settings, path: Path | None = None) -> None:
     try:
         with session_scope(make_sessionmaker(engine)) as session:
             files = [file for target in targets for file in deck_files(target)]
-            results = import_decks(session, files, catalog_registries())
+            results = import_decks(session, files, catalog_registries(resource_dir("content")))
     except DeckLoadError as error:
         refuse(error.problems)
     finally:
@@ -102,7 +103,7 @@ def import_csv(
                 slug=deck,
                 title=title,
                 target_dir=into or settings.deck_target_dir(),
-                registries=catalog_registries(),
+                registries=catalog_registries(resource_dir("content")),
             )
     except CsvImportError as error:
         refuse(error.problems)

@@ -101,7 +101,7 @@ def loaded(migrated: Settings) -> Settings:
     """Settings whose database holds the bundled decks of content/."""
     engine = make_engine(migrated.database_url)
     with session_scope(make_sessionmaker(engine)) as db_session:
-        import_decks(db_session, deck_files(CONTENT_DIR), catalog_registries())
+        import_decks(db_session, deck_files(CONTENT_DIR), catalog_registries(CONTENT_DIR))
     engine.dispose()
     return migrated
 

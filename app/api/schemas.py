@@ -97,6 +97,9 @@ class CardOut(BaseModel):
     demo: DemoRef | None
     exercise: str | None
     choices: list[ChoiceOut]
+    key_points: list[str] = Field(
+        description="The 2-5 claims an interviewer listens for; show them after the answer."
+    )
     retired: bool
     updated_at: datetime
 
@@ -115,6 +118,7 @@ class CardOut(BaseModel):
             demo=DemoRef(name=card.demo_name, params=card.demo_params) if card.demo_name else None,
             exercise=card.exercise,
             choices=[ChoiceOut(text=c.text, correct=c.correct, why=c.why) for c in card.choices],
+            key_points=list(card.key_points),
             retired=card.retired_at is not None,
             updated_at=card.updated_at,
         )

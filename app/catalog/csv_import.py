@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.loader import DeckLoadError, DeckResult, import_decks
 from app.catalog.schema import SLUG_RE, CardSpec, DeckFile, DeckMeta
-from app.catalog.validate import MAX_DECK_BYTES, Registries
+from app.catalog.validate import MAX_DECK_BYTES, Registries, meets_standard
 from app.exports.decks import CSV_COLUMNS
 from app.models import Deck
 
@@ -134,6 +134,12 @@ def import_csv_deck(
         raise CsvImportError([CsvProblem(target, 0, "(file)", "already exists")])
     if not target_dir.is_dir():
         raise CsvImportError([CsvProblem(target_dir, 0, "(dir)", "no such directory")])
+    if meets_standard(target, registries):
+        message = (
+            "the bundled deck directory holds only decks that meet the deck standard (a demo and "
+            "key points on every card): set GRADCARDS_EXTRA_CONTENT_DIR or pass --into DIR"
+        )
+        raise CsvImportError([CsvProblem(target_dir, 0, "--into", message)])
     try:
         with target.open("x", encoding="utf-8") as handle:
             handle.write(deck_yaml(spec))

@@ -15,8 +15,10 @@ from app.catalog.validate import (
     Problem,
     Registries,
     cross_file_problems,
+    meets_standard,
     read_deck_file,
     registry_problems,
+    standard_problems,
 )
 from app.models import Card, Choice, Deck, Topic, utcnow
 
@@ -68,6 +70,8 @@ def validate_decks(paths: list[Path], registries: Registries) -> list[ParsedDeck
             problems.extend(result)
         else:
             problems.extend(registry_problems(result, registries))
+            if meets_standard(path, registries):
+                problems.extend(standard_problems(result, registries))
             parsed.append(result)
     problems.extend(cross_file_problems(parsed))
     if problems:
@@ -183,6 +187,7 @@ def _card_fields(spec: CardSpec) -> dict[str, Any]:
         "demo_name": spec.demo.name if spec.demo else None,
         "demo_params": dict(spec.demo.params) if spec.demo else {},
         "exercise": spec.exercise,
+        "key_points": list(spec.key_points),
     }
 
 

@@ -39,6 +39,9 @@ def _non_empty(value: str) -> str:
 Slug = Annotated[str, Field(max_length=100), AfterValidator(_slug)]
 RegistryName = Annotated[str, Field(max_length=100), AfterValidator(_registry_name)]
 Text = Annotated[str, Field(max_length=20_000), AfterValidator(_non_empty)]
+# A key point is one claim said in one breath, not a second answer.
+KeyPoint = Annotated[str, Field(max_length=200), AfterValidator(_non_empty)]
+KEY_POINTS_MIN, KEY_POINTS_MAX = 2, 5
 
 
 class Strict(BaseModel):
@@ -67,6 +70,17 @@ class CardSpec(Strict):
     demo: DemoSpec | None = None
     exercise: RegistryName | None = None
     choices: list[ChoiceSpec] = Field(default_factory=list, max_length=8)
+    key_points: list[KeyPoint] = Field(default_factory=list, max_length=KEY_POINTS_MAX)
+
+    @field_validator("key_points")
+    @classmethod
+    def _enough_key_points(cls, key_points: list[str]) -> list[str]:
+        if key_points and len(key_points) < KEY_POINTS_MIN:
+            raise ValueError(
+                f"give {KEY_POINTS_MIN}-{KEY_POINTS_MAX} key points (or none), "
+                f"found {len(key_points)}"
+            )
+        return key_points
 
     @field_validator("choices")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.catalog.schema import DeckFile
+from app.catalog.schema import KEY_POINTS_MAX, KEY_POINTS_MIN, DeckFile
 from app.catalog.yaml_source import Loc, YamlDocument, parse_yaml
 
 MAX_DECK_BYTES = 2 * 1024 * 1024
 # Bump when the loader's meaning of a file changes, so unchanged files are re-loaded once.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Registries:
 
     demos: frozenset[str] | None = None
     exercises: frozenset[str] | None = None
+    # Decks under this directory (the bundled decks) must meet the deck standard; see
+    # standard_problems. One's own decks (EXTRA_CONTENT_DIR, import-csv) need not.
+    standard_dir: Path | None = None
+    demo_rules: Mapping[str, tuple[str, ...]] | None = None  # demo name -> engine rules
 
 
 def format_loc(loc: Loc) -> str:
@@ -163,6 +167,32 @@ def registry_problems(parsed: ParsedDeck, registries: Registries) -> list[Proble
         if card.exercise and known is not None and card.exercise not in known:
             message = f"unknown exercise {card.exercise!r}; known: {', '.join(sorted(known))}"
             problems.append(parsed.problem(("cards", index, "exercise"), message))
+    return problems
+
+
+def meets_standard(path: Path, registries: Registries) -> bool:
+    """Whether the deck at `path` is held to the deck standard (it is a bundled deck)."""
+    root = registries.standard_dir
+    return root is not None and path.resolve().is_relative_to(root.resolve())
+
+
+def standard_problems(parsed: ParsedDeck, registries: Registries) -> list[Problem]:
+    """The deck standard: every card names a demo that names the engine rules it rests on,
+    and lists 2-5 key points."""
+    problems: list[Problem] = []
+    rules = registries.demo_rules or {}
+    for index, card in enumerate(parsed.spec.cards):
+        if card.demo is None:
+            message = "every card of a bundled deck names a demo that proves its answer"
+            problems.append(parsed.problem(("cards", index), message))
+        elif registries.demo_rules is not None and not rules.get(card.demo.name):
+            message = f"demo {card.demo.name!r} names no engine rules its claim rests on"
+            problems.append(parsed.problem(("cards", index, "demo", "name"), message))
+        if not card.key_points:
+            message = (
+                f"every card of a bundled deck lists {KEY_POINTS_MIN}-{KEY_POINTS_MAX} key points"
+            )
+            problems.append(parsed.problem(("cards", index), message))
     return problems
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -71,6 +81,8 @@ class Card(Base):
     demo_name: Mapped[str | None] = mapped_column(String(100))
     demo_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     exercise: Mapped[str | None] = mapped_column(String(100))
+    # The 2-5 claims an interviewer listens for; shown after the answer, used by mock interviews.
+    key_points: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # Retired cards vanished from their file; kept (never deleted) so history survives.
     retired_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

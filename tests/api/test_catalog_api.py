@@ -85,6 +85,7 @@ def test_a_card_with_its_answer_rendered_and_choices(loaded_client: TestClient) 
     assert card["difficulty"] == "medium"
     assert card["demo"] == {"name": "linear_backward", "params": {}}
     assert card["exercise"] == "linear_backward"
+    assert 2 <= len(card["key_points"]) <= 5
     assert sum(choice["correct"] for choice in card["choices"]) == 1
     assert '<span class="math inline">' in card["answer_html"]
     assert card["retired"] is False

@@ -9,12 +9,11 @@ factor 2 of the squared error), a term left out, overwrite instead of accumulate
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-
-import importlib
 
 import numpy as np
 import pytest
@@ -177,7 +176,7 @@ def _mse_half_convention(
 
 
 def _mean_as_sum(original: Any, g: Any, xs: tuple, out: Any, ctx: Any, need: tuple) -> tuple:
-    axes, keepdims, count = ctx
+    axes, keepdims, _count = ctx
     return (reduce._expand(g, xs[0].shape, axes, keepdims),)
 
 

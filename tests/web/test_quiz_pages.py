@@ -70,9 +70,15 @@ def test_quiz_page_picks_a_seed_and_shows_shuffled_choices(loaded_client: TestCl
     assert "seed=" in response.headers["location"]
     soup = page(loaded_client, "/quiz?deck=backprop&difficulty=hard&seed=9")
     questions = soup.select(".quiz-question")
-    assert [q["data-card"] for q in questions] and len(questions) == 2
-    assert all(q["data-kind"] == "choice" for q in questions)
-    assert len(questions[0].select(".choice-button")) == 4
+    # The two hard cards, each as multiple choice and as the exercise it names.
+    assert sorted((q["data-card"], q["data-kind"]) for q in questions) == [
+        ("gradient-checkpointing", "choice"),
+        ("gradient-checkpointing", "exercise"),
+        ("jvp-vs-vjp", "choice"),
+        ("jvp-vs-vjp", "exercise"),
+    ]
+    choice = next(q for q in questions if q["data-kind"] == "choice")
+    assert len(choice.select(".choice-button")) == 4
     assert soup.select_one("#quiz-record") is None  # logged out: nothing to record into
     assert not soup.select("script:not([src])")
 
