@@ -49,5 +49,11 @@ def test_key_points_and_the_reworked_demos(
         page.goto("/demos/checkpointing")
         expect(page.locator(".check").first).to_be_visible()
         screenshot(page, f"demo-checkpointing-{label}")
+
+        for kind in ("two_layer_by_hand", "newton_step", "checkpoint_memory"):
+            page.goto(f"/exercises/{kind}?seed=3")
+            expect(page.locator(f'.exercise-page[data-kind="{kind}"]')).to_be_visible()
+            expect(page.get_by_text(re.compile(r"1x\^|\+ 0\b|- -"))).to_have_count(0)
+            screenshot(page, f"exercise-{kind}-{label}")
     finally:
         context.close()

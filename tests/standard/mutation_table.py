@@ -20,7 +20,8 @@ def main() -> None:
     print(f"{'bug':<62} caught by (card numbers)")
     print("-" * 100)
     for mutation in MUTATIONS:
-        caught, missed = [], []
+        caught: list[int] = []
+        missed: list[int] = []
         for card in CARDS:
             spec = get_demo(card.demo)
             if mutation.rule not in spec.rules:
