@@ -1,10 +1,20 @@
-"""Scheduling tables: each user's FSRS state per card, and the append-only review log."""
+"""Scheduling tables: each user's FSRS state per card, the append-only review log, and the
+aggregates of that log kept up to date as reviews are written (so stats never read the log)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -69,3 +79,40 @@ class ReviewLog(Base):
     stability_after: Mapped[float] = mapped_column(Float)
     difficulty_after: Mapped[float] = mapped_column(Float)
     due_after: Mapped[datetime]
+
+
+class ReviewDay(Base):
+    """One user's reviews on one study day (the day in the user's time zone at review time).
+
+    Written with each review (app.srs.aggregates), so the heatmap, reviews per day and the
+    streak read a row per day studied instead of every review. `streak` is the run of
+    consecutive study days ending on this one, set when the day's first review is counted (a
+    hint the reader checks: app.srs.stats.streak).
+    """
+
+    __tablename__ = "review_days"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    streak: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReviewTotal(Base):
+    """One user's reviews of all time, per card difficulty: a row per difficulty, whatever the
+    history. `mature_*` count reviews of review-state cards and those answered Hard or better
+    (true retention)."""
+
+    __tablename__ = "review_totals"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    difficulty: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reviews: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    mature_reviews: Mapped[int] = mapped_column(BigInteger, default=0)
+    mature_passed: Mapped[int] = mapped_column(BigInteger, default=0)

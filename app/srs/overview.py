@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalog.queries import DeckSummary, list_decks
-from app.models import ReviewLog, User
-from app.srs.days import study_day, today_bounds
+from app.models import User
+from app.srs.days import study_day
 from app.srs.queue import StudyFilter, study_queue
-from app.srs.stats import current_streak
+from app.srs.stats import NO_DAY, day_counts, streak
 
 
 @dataclass(frozen=True)
@@ -45,18 +44,15 @@ def user_overview(*, session: Session, user: User, now: datetime) -> Overview:
         )
         decks.append(DeckProgress(summary, len(queue.due), min(queue.new_left, len(queue.new))))
     everything = study_queue(session=session, user=user, now=now, filters=StudyFilter())
-    day_begin, _ = today_bounds(now, user.time_zone)
-    reviews_today, time_today = session.execute(
-        select(func.count(), func.coalesce(func.sum(ReviewLog.duration_ms), 0)).where(
-            ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day_begin
-        )
-    ).one()
-    moments = session.scalars(select(ReviewLog.reviewed_at).where(ReviewLog.user_id == user.id))
-    days = {study_day(moment, user.time_zone) for moment in moments}
+    # Today's figures and the streak from review_days (never the log).
+    today = study_day(now, user.time_zone)
+    yesterday = today - timedelta(days=1)
+    recent = day_counts(session, user.id, yesterday, today)
+    reviews_today, time_today, _ = recent.get(today, NO_DAY)
     return Overview(
         decks=decks,
         left_today=len(everything.due) + min(everything.new_left, len(everything.new)),
         reviews_today=int(reviews_today),
         time_today_ms=int(time_today),
-        streak_days=current_streak(days, study_day(now, user.time_zone)),
+        streak_days=streak(session, user.id, today, known=(yesterday, recent)),
     )
