@@ -75,6 +75,35 @@ class Settings(BaseSettings):
     fsrs_fuzzing: bool = Field(
         default=True, description="Spread review intervals a little so cards do not bunch up."
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted; a larger one gets 413 before it is read.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000,
+        ge=0,
+        le=600_000,
+        description="How long an SQLite connection waits for another writer's lock (ms).",
+    )
+    write_retry_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="Time a write keeps retrying a busy database; past it, 503 with Retry-After.",
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, le=500, description="Database connections each worker keeps open."
+    )
+    db_pool_overflow: int = Field(
+        default=20, ge=0, le=500, description="Extra connections a worker may open under load."
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long a request waits for a free connection; past it, 503.",
+    )
 
     @field_validator("extra_content_dir", mode="before")
     @classmethod

@@ -1,47 +1,92 @@
-"""Database engine and session factory; SQLite connections get WAL, foreign keys and a timeout."""
+"""Database engine and session factory; SQLite connections get WAL, foreign keys and a timeout.
+
+Reads run in ordinary (deferred) transactions and, with WAL, never wait for a writer. A write
+starts with `begin_write`: on SQLite that is BEGIN IMMEDIATE, so the write lock is taken (and
+waited for, up to the busy timeout) before anything is read, and a transaction never has to
+upgrade a stale read snapshot to a write, which SQLite refuses at once with "database is
+locked". `retry_write` runs a write transaction again until a time budget is spent, then
+raises DatabaseBusy, which the app answers with 503 and Retry-After.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+from app.config import Settings
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = Settings.model_fields["sqlite_busy_timeout_ms"].default
+RETRY_AFTER_SECONDS = 2
+WRITE_OPTION = "gradcards_write"  # execution option that makes SQLite BEGIN IMMEDIATE
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_PG_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+
+T = TypeVar("T")
 
 
-def make_engine(url: str, *, sqlite_write_lock: bool = False, **kwargs: Any) -> Engine:
+class DatabaseBusy(Exception):
+    """The database stayed busy for the whole retry budget; the client should retry later."""
+
+    def __init__(self, message: str = "The database is busy; try again shortly.") -> None:
+        super().__init__(message)
+        self.retry_after = RETRY_AFTER_SECONDS
+
+
+def make_engine(
+    url: str, *, settings: Settings | None = None, sqlite_write_lock: bool = False, **kwargs: Any
+) -> Engine:
     """Create an engine for `url`; SQLite gets its parent directory and connection pragmas.
 
+    `settings` gives the busy timeout and the pool (the Settings defaults when None).
     sqlite_write_lock=True starts every SQLite transaction with the write lock (BEGIN
     IMMEDIATE), so two processes migrating one file take turns instead of colliding.
     """
+    config = settings or Settings.model_construct()
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        begin = "BEGIN IMMEDIATE" if sqlite_write_lock else "BEGIN"
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    memory = parsed.database in (None, "", ":memory:")
+    if "poolclass" not in kwargs and not (parsed.get_backend_name() == "sqlite" and memory):
+        kwargs.setdefault("pool_size", config.db_pool_size)
+        kwargs.setdefault("max_overflow", config.db_pool_overflow)
+        kwargs.setdefault("pool_timeout", config.db_pool_timeout_seconds)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    if not memory:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    busy_ms = config.sqlite_busy_timeout_ms
+    connect_args = {"timeout": busy_ms / 1000, **kwargs.pop("connect_args", {})}
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
 
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; we issue
+        # BEGIN ourselves (see begin below), as SQLAlchemy's docs recommend.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, and much faster
+        cursor.close()
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs; we issue BEGIN
-    # ourselves (see _sqlite_begin), as SQLAlchemy's docs recommend.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, and much faster
-    cursor.close()
+    def begin(connection: Connection) -> None:
+        write = sqlite_write_lock or connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    event.listen(engine, "connect", pragmas)
+    event.listen(engine, "begin", begin)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -54,3 +99,65 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as a write (SQLite: BEGIN IMMEDIATE, lock first).
+
+    Call it with no transaction open (after commit or rollback).
+    """
+    options: Any = {WRITE_OPTION: True}  # our own option: not in SQLAlchemy's TypedDict
+    session.connection(execution_options=options)
+
+
+def is_busy(error: BaseException) -> bool:
+    """True when `error` means another transaction holds a lock we need (worth retrying)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _PG_BUSY_STATES
+    message = str(error.orig).lower()
+    return isinstance(error, OperationalError) and ("locked" in message or "busy" in message)
+
+
+def retry_write(
+    session: Session,
+    work: Callable[[], T],
+    *,
+    budget_seconds: float,
+    retry_on: tuple[type[BaseException], ...] = (),
+    max_attempts: int = 50,
+) -> T:
+    """Run `work` in a write transaction and commit, retrying while the database is busy.
+
+    Lock errors are retried until `budget_seconds` is spent, then DatabaseBusy; errors in
+    `retry_on` (a concurrent change) at most `max_attempts` times, then the last one is raised.
+    """
+    deadline = time.monotonic() + budget_seconds
+    conflicts = attempts = 0
+    while True:
+        attempts += 1
+        session.rollback()
+        try:
+            begin_write(session)
+            result = work()
+            session.commit()
+            return result
+        except Exception as error:
+            session.rollback()
+            left = deadline - time.monotonic()
+            if is_busy(error):
+                if left <= 0:
+                    raise DatabaseBusy() from error
+            elif isinstance(error, retry_on):
+                conflicts += 1
+                if conflicts >= max_attempts:
+                    raise
+            else:
+                raise
+            log.debug("write retry after %s", type(error).__name__)
+            # A little jitter so two writers that collided do not collide again in step.
+            time.sleep(max(0.0, min(left, random.uniform(0, 0.005 * min(attempts, 20)))))

@@ -8,7 +8,11 @@ from collections.abc import Mapping
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db import RETRY_AFTER_SECONDS, DatabaseBusy, is_busy
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +48,33 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=422)
         return render_error(request, 422, describe_validation(error))
 
+    @app.exception_handler(DatabaseBusy)
+    async def database_busy(request: Request, error: DatabaseBusy) -> Response:
+        return busy_response(request, str(error))
+
+    # A lock error or an exhausted pool that escaped a retry loop is contention, not a bug.
+    @app.exception_handler(OperationalError)
+    async def operational_error(request: Request, error: OperationalError) -> Response:
+        if is_busy(error):
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, error)
+            return busy_response(request, "The database is busy; try again shortly.")
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return render_error(request, 500, "internal error; it has been logged")
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, error: PoolTimeout) -> Response:
+        log.warning("no free database connection on %s %s", request.method, request.url.path)
+        return busy_response(request, "The server is busy; try again shortly.")
+
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(request, 500, "internal error; it has been logged")
+
+
+def busy_response(request: Request, detail: str) -> Response:
+    """503 with Retry-After: the request did nothing and may be sent again as it is."""
+    return render_error(request, 503, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def render_error(

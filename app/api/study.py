@@ -39,7 +39,7 @@ def study_next(
         state=StateOut.of(found.card.slug, found.state) if found.state else None,
         buttons=[ButtonOut.of(r, outcome, now) for r, outcome in found.outcomes.items()],
         due_left=found.due_left,
-        new_left=min(found.queue.new_left, len(found.queue.new)),
+        new_left=found.new_left,
     )
 
 
@@ -79,9 +79,11 @@ def list_reviews(
 
 
 @router.post("/reviews/undo", response_model=StateOut)
-def undo_review(user: ApiUserDep, session: SessionDep, now: NowDep) -> StateOut:
+def undo_review(
+    user: ApiUserDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> StateOut:
     """Undo the user's last review: its log row goes and the card's state is restored."""
-    removed = undo_last_review(session=session, user=user, now=now)
+    removed = undo_last_review(session=session, settings=settings, user=user, now=now)
     card = session.get_one(Card, removed.card_id)
     return StateOut.of(card.slug, card_flags.card_state(session=session, user=user, card=card))
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app.auth.errors import AccountError
 from app.models import ApiToken, User
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "gc_"
 # Writing last_used_at on every request would make each API read a write; once a minute will do.
@@ -72,6 +77,34 @@ def user_for_token(*, session: Session, token: str, now: datetime) -> User | Non
         return None
     api_token, user = row
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
-        api_token.last_used_at = now
-        session.commit()
+        _touch(session, api_token.id, now)
     return user
+
+
+def _touch(session: Session, token_id: int, now: datetime) -> None:
+    """Record that the token was used: best effort, in a write transaction of its own.
+
+    Upgrading the request's read transaction to a write is what SQLite refuses at once with
+    "database is locked" when another worker wrote since the read began, so the read ends first
+    (commit keeps the loaded objects) and the UPDATE starts a fresh transaction. The condition
+    makes concurrent requests with one token, even across workers, write it once a minute.
+    """
+    session.commit()
+    try:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at < now - LAST_USED_RESOLUTION,
+                ),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except (OperationalError, PoolTimeout) as error:
+        # Bookkeeping never fails a request: the next use a minute later writes it instead.
+        session.rollback()
+        log.info("token last-used time not written: %s", error)

@@ -9,9 +9,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.catalog.schema import is_slug
+from app.config import Settings
+from app.db import retry_write
 from app.models import Card, CardState, User
 from app.srs.days import today_bounds
 from app.srs.errors import RetiredCard, UnknownCard
+
+DEFAULT_RETRY_SECONDS = Settings.model_fields["write_retry_seconds"].default
 
 
 def studiable_card(*, session: Session, slug: str) -> Card:
@@ -32,8 +36,7 @@ def card_state(*, session: Session, user: User, card: Card) -> CardState | None:
 def ensure_state_row(session: Session, *, user_id: int, card_id: int, now: datetime) -> None:
     """Insert an empty (new-card) state row unless one exists; never raises on a race.
 
-    On SQLite this write is also what takes the database's write lock first thing, so the
-    transaction never reads a snapshot that a concurrent writer could make stale.
+    Only flags (suspend, bury, reset) need a row before any review; studying never does.
     """
     values = {
         "user_id": user_id,
@@ -52,14 +55,17 @@ def _set_flags(
     session: Session, *, user: User, card: Card, now: datetime, **values: object
 ) -> None:
     user_id, card_id = user.id, card.id
-    session.commit()  # end any read transaction, so the write below starts from a fresh snapshot
-    ensure_state_row(session, user_id=user_id, card_id=card_id, now=now)
-    session.execute(
-        update(CardState)
-        .where(CardState.user_id == user_id, CardState.card_id == card_id)
-        .values(updated_at=now, version=CardState.version + 1, **values)
-    )
-    session.commit()
+
+    def write() -> None:
+        ensure_state_row(session, user_id=user_id, card_id=card_id, now=now)
+        session.execute(
+            update(CardState)
+            .where(CardState.user_id == user_id, CardState.card_id == card_id)
+            .values(updated_at=now, version=CardState.version + 1, **values)
+        )
+
+    # Ends any read transaction first, so the write starts from a fresh snapshot with the lock.
+    retry_write(session, write, budget_seconds=DEFAULT_RETRY_SECONDS)
 
 
 def suspend_card(*, session: Session, user: User, card: Card, now: datetime) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 import fsrs
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Float, Select, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, joinedload
 
 from app.catalog.queries import CardFilter, active_card_conditions
 from app.config import Settings
 from app.models import Card, CardState, ReviewLog, User
+from app.models.base import UTCDateTime
 from app.srs.days import today_bounds
 from app.srs.scheduler import fsrs_card, preview, scheduler_for
 
@@ -20,6 +23,8 @@ MIN_INTERVAL = timedelta(minutes=1)
 # Anki's "learn ahead limit": with nothing else left, a learning step due this soon is shown now
 # rather than ending the session a few minutes before it comes back.
 LEARN_AHEAD = timedelta(minutes=20)
+NEW_LIMIT = 50  # new cards one study session looks ahead at
+JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
 
 
 # A study session selects cards exactly as the catalog's lists do (deck, topic, difficulty).
@@ -38,18 +43,14 @@ class Queue:
 
 @dataclass(frozen=True)
 class NextCard:
-    """The card to show next, its state (None if new) and each button's outcome."""
+    """The card to show next, its state (None if new), each button's outcome and what is left."""
 
     card: Card
     state: CardState | None
     outcomes: dict[int, fsrs.Card]
-    queue: Queue
+    due_left: int  # cards due now (within the review limit), counting a learn-ahead card shown
+    new_left: int  # new cards left today (within the new-card limit)
     learn_ahead: bool = False  # shown before its step is due: nothing else was left
-
-    @property
-    def due_left(self) -> int:
-        """Cards due now, counting the learn-ahead card being shown."""
-        return len(self.queue.due) + int(self.learn_ahead)
 
 
 def _visible(now: datetime) -> ColumnElement[bool]:
@@ -70,7 +71,7 @@ def _done_today(session: Session, user_id: int, start: datetime) -> tuple[int, i
 
 
 def study_queue(
-    *, session: Session, user: User, now: datetime, filters: StudyFilter, new_limit: int = 50
+    *, session: Session, user: User, now: datetime, filters: StudyFilter, new_limit: int = NEW_LIMIT
 ) -> Queue:
     """Today's queue for `user`: due cards, then new ones easy -> medium -> hard, by number."""
     now = now.astimezone(UTC)
@@ -136,41 +137,165 @@ def _urgency(pair: tuple[Card, CardState], now: datetime) -> tuple[float, int]:
 def next_card(
     *, session: Session, settings: Settings, user: User, now: datetime, filters: StudyFilter
 ) -> NextCard | None:
-    """The next card to study and what each rating would do to it; None when done for today."""
+    """The next card to study and what each rating would do to it; None when done for today.
+
+    A few statements whatever the deck size or the history: today's counts, the most urgent
+    due card with the number due, the first new card with the number new, then the card.
+    Nothing is written: a card never studied has no state row and is scheduled from defaults.
+    """
     now = now.astimezone(UTC)
-    queue = study_queue(session=session, user=user, now=now, filters=filters)
-    ahead = None if queue.due or queue.new else _learn_ahead(session, user, now, filters)
-    if queue.due:
-        card, state = queue.due[0]
-        row: CardState | None = state
-    elif queue.new:
-        card = queue.new[0]
-        row = session.get(CardState, (user.id, card.id))
-    elif ahead is not None:
-        card, row = ahead
+    day_begin, day_end = today_bounds(now, user.time_zone)
+    new_done, reviews_done = _done_today(session, user.id, day_begin)
+    new_quota = min(max(0, user.new_per_day - new_done), NEW_LIMIT)
+    reviews_quota = max(0, user.reviews_per_day - reviews_done)
+    row, due_left = _most_urgent(session, user.id, now, day_end, reviews_quota, filters)
+    new_card, new_version, new_left = (
+        _first_new(session, user.id, now, new_quota, filters) if new_quota else (None, 0, 0)
+    )
+    ahead = False
+    if row is not None:
+        card_id, version = row.card_id, row.version
+    elif new_card is not None:
+        card_id, version = new_card, new_version
     else:
-        return None
+        row = _learn_ahead(session, user.id, now, filters)
+        if row is None:
+            return None
+        card_id, version, ahead = row.card_id, row.version, True
+    card = (
+        session.scalars(
+            select(Card)
+            .where(Card.id == card_id)
+            .options(joinedload(Card.deck), joinedload(Card.topics), joinedload(Card.choices))
+        )
+        .unique()
+        .one()
+    )
     scheduler = scheduler_for(
         user_id=user.id,
-        card_id=card.id,
-        version=row.version if row else 0,
+        card_id=card_id,
+        version=version,
         retention=user.desired_retention,
         fuzzing=settings.fsrs_fuzzing,
     )
     outcomes = preview(scheduler, fsrs_card(row, now=now), now=now)
-    shown_state = row if row and row.state is not None else None
-    return NextCard(card, shown_state, outcomes, queue, learn_ahead=ahead is not None)
+    return NextCard(card, row, outcomes, due_left + int(ahead), new_left, learn_ahead=ahead)
+
+
+def _seconds(dialect: str, column: InstrumentedAttribute[datetime | None]) -> ColumnElement[float]:
+    """A timestamp column as seconds since the epoch, in SQL (the one dialect-specific bit)."""
+    if dialect == "postgresql":
+        return cast(func.extract("epoch", column), Float)
+    return (func.julianday(column) - JULIAN_EPOCH) * 86400.0
+
+
+@lru_cache(maxsize=128)
+def _urgent_query(dialect: str, filters: StudyFilter, reviews_allowed: bool) -> Select[Any]:
+    """The due query, built once per shape (building it costs more than running it)."""
+    review = fsrs.State.Review.value
+    now = bindparam("now", type_=UTCDateTime())
+    learning_due = and_(CardState.state != review, CardState.due <= now)
+    # Review cards are due for the whole study day; learning steps only once their minute comes.
+    due_now = (
+        or_(
+            and_(
+                CardState.state == review, CardState.due < bindparam("day_end", type_=UTCDateTime())
+            ),
+            learning_due,
+        )
+        if reviews_allowed
+        else learning_due
+    )
+    due, last = _seconds(dialect, CardState.due), _seconds(dialect, CardState.last_review)
+    floor = MIN_INTERVAL.total_seconds()
+    interval = case(
+        (CardState.last_review.is_(None), floor),
+        (due - last > floor, due - last),
+        else_=floor,
+    )
+    urgency = (bindparam("now_seconds", type_=Float()) - due) / interval
+    return (
+        select(
+            CardState,
+            func.count().over(),
+            func.sum(case((CardState.state == review, 1), else_=0)).over(),
+        )
+        .join(Card, Card.id == CardState.card_id)
+        .where(
+            CardState.user_id == bindparam("user_id"),
+            CardState.state.is_not(None),
+            due_now,
+            CardState.suspended.is_(False),
+            or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
+        )
+        .where(*active_card_conditions(filters))
+        .order_by(urgency.desc(), CardState.card_id)
+        .limit(1)
+    )
+
+
+def _most_urgent(
+    session: Session,
+    user_id: int,
+    now: datetime,
+    day_end: datetime,
+    reviews_quota: int,
+    filters: StudyFilter,
+) -> tuple[CardState | None, int]:
+    """The due card with the most overdue time for its interval, and how many are due."""
+    query = _urgent_query(session.get_bind().dialect.name, filters, reviews_quota > 0)
+    params = {"user_id": user_id, "now": now, "day_end": day_end, "now_seconds": now.timestamp()}
+    found = session.execute(query, params).first()
+    if found is None:
+        return None, 0
+    row, total, reviews = found
+    return row, int(total) - int(reviews) + min(int(reviews), reviews_quota)
+
+
+@lru_cache(maxsize=128)
+def _new_query(filters: StudyFilter) -> Select[Any]:
+    """The first-new-card query, built once per filter."""
+    mine = aliased(CardState)
+    now = bindparam("now", type_=UTCDateTime())
+    return (
+        select(Card.id, mine.version, func.count().over())
+        .outerjoin(mine, and_(mine.card_id == Card.id, mine.user_id == bindparam("user_id")))
+        .where(
+            or_(
+                mine.card_id.is_(None),
+                and_(
+                    mine.state.is_(None),
+                    mine.suspended.is_(False),
+                    or_(mine.buried_until.is_(None), mine.buried_until <= now),
+                ),
+            )
+        )
+        .where(*active_card_conditions(filters))
+        .order_by(DIFFICULTY_ORDER, Card.number, Card.id)
+        .limit(1)
+    )
+
+
+def _first_new(
+    session: Session, user_id: int, now: datetime, quota: int, filters: StudyFilter
+) -> tuple[int | None, int, int]:
+    """(card id, state version, new cards left) for the first new card, easy first, by number."""
+    found = session.execute(_new_query(filters), {"user_id": user_id, "now": now}).first()
+    if found is None:
+        return None, 0, 0
+    card_id, version, count = found
+    return card_id, version or 0, min(quota, int(count))
 
 
 def _learn_ahead(
-    session: Session, user: User, now: datetime, filters: StudyFilter
-) -> tuple[Card, CardState] | None:
+    session: Session, user_id: int, now: datetime, filters: StudyFilter
+) -> CardState | None:
     """The learning or relearning card due soonest within LEARN_AHEAD, if any."""
-    row = session.execute(
-        select(Card, CardState)
-        .join(CardState, CardState.card_id == Card.id)
+    return session.scalars(
+        select(CardState)
+        .join(Card, CardState.card_id == Card.id)
         .where(
-            CardState.user_id == user.id,
+            CardState.user_id == user_id,
             CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
             CardState.due <= now + LEARN_AHEAD,
             _visible(now),
@@ -179,4 +304,3 @@ def _learn_ahead(
         .order_by(CardState.due, Card.id)
         .limit(1)
     ).first()
-    return (row[0], row[1]) if row is not None else None

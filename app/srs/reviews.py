@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import fsrs
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import retry_write
 from app.models import Card, CardState, ReviewLog, User
-from app.srs.cards import ensure_state_row
+from app.srs import aggregates
 from app.srs.errors import RetiredCard, StudyConflict, StudyError
 from app.srs.scheduler import fsrs_card, scheduler_for
-
-log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 20
 
 
 class _Stale(Exception):
     """The state row changed between our read and our write; start the transaction again."""
+
+
+RETRYABLE = (_Stale, IntegrityError)
 
 
 @dataclass(frozen=True)
@@ -50,20 +51,29 @@ def record_review(
         raise StudyError("rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy)")
     if card.retired_at is not None:
         raise RetiredCard(f"The card {card.slug!r} was retired and cannot be studied.")
-    review = _Review(user.id, card.id, rating, now.astimezone(UTC), duration_ms, idempotency_key)
+    review = _Review(
+        user.id,
+        card.id,
+        rating,
+        now.astimezone(UTC),
+        duration_ms,
+        idempotency_key,
+        user.time_zone,
+        card.difficulty,
+    )
     retention, fuzzing = user.desired_retention, settings.fsrs_fuzzing
-    # Retry the whole transaction when a concurrent writer got there first: SQLite reports it as
-    # "database is locked", PostgreSQL as a conditional UPDATE that matched no row.
-    for attempt in range(MAX_ATTEMPTS):
-        session.rollback()
-        try:
-            outcome = _record(session, review, retention=retention, fuzzing=fuzzing)
-            session.commit()
-            return outcome
-        except (_Stale, IntegrityError, OperationalError) as error:
-            session.rollback()
-            log.debug("review retry %d after %s", attempt + 1, type(error).__name__)
-    raise StudyConflict("The card is being reviewed elsewhere; try again.")
+    # A concurrent writer got there first: on PostgreSQL a conditional UPDATE that matched no
+    # row or a duplicate insert; run the whole transaction again.
+    try:
+        return retry_write(
+            session,
+            lambda: _record(session, review, retention=retention, fuzzing=fuzzing),
+            budget_seconds=settings.write_retry_seconds,
+            retry_on=RETRYABLE,
+            max_attempts=MAX_ATTEMPTS,
+        )
+    except RETRYABLE as error:
+        raise StudyConflict("The card is being reviewed elsewhere; try again.") from error
 
 
 @dataclass(frozen=True)
@@ -74,17 +84,19 @@ class _Review:
     at: datetime
     duration_ms: int | None
     key: str | None
+    time_zone: str
+    difficulty: str
 
 
 def _record(session: Session, review: _Review, *, retention: float, fuzzing: bool) -> ReviewOutcome:
-    ensure_state_row(session, user_id=review.user_id, card_id=review.card_id, now=review.at)
+    # The state row is written by the first review (a new card has none); until then it is the
+    # defaults. On SQLite the transaction already holds the write lock (begin_write).
     row = session.scalar(
         select(CardState)
         .where(CardState.user_id == review.user_id, CardState.card_id == review.card_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    assert row is not None
     if review.key is not None:
         earlier = session.scalar(
             select(ReviewLog).where(
@@ -95,12 +107,13 @@ def _record(session: Session, review: _Review, *, retention: float, fuzzing: boo
             if (earlier.card_id, earlier.rating) != (review.card_id, review.rating):
                 raise StudyConflict("This idempotency_key was already used for another review.")
             return ReviewOutcome(earlier, replayed=True)
-    if row.suspended:
+    if row is not None and row.suspended:
         raise StudyConflict("The card is suspended; unsuspend it to review it.")
+    version = row.version if row is not None else 0
     scheduler = scheduler_for(
         user_id=review.user_id,
         card_id=review.card_id,
-        version=row.version,
+        version=version,
         retention=retention,
         fuzzing=fuzzing,
     )
@@ -113,37 +126,44 @@ def _record(session: Session, review: _Review, *, retention: float, fuzzing: boo
         reviewed_at=review.at,
         duration_ms=review.duration_ms,
         idempotency_key=review.key,
-        state_before=row.state,
-        step_before=row.step,
-        stability_before=row.stability,
-        difficulty_before=row.difficulty,
-        due_before=row.due,
-        last_review_before=row.last_review,
-        buried_until_before=row.buried_until,
+        state_before=row.state if row else None,
+        step_before=row.step if row else None,
+        stability_before=row.stability if row else None,
+        difficulty_before=row.difficulty if row else None,
+        due_before=row.due if row else None,
+        last_review_before=row.last_review if row else None,
+        buried_until_before=row.buried_until if row else None,
         state_after=after.state.value,
         step_after=after.step,
         stability_after=after.stability,
         difficulty_after=after.difficulty,
         due_after=after.due,
     )
-    _write_state(
-        session,
-        review.user_id,
-        review.card_id,
-        expected_version=row.version,
-        values={
-            "state": after.state.value,
-            "step": after.step,
-            "stability": after.stability,
-            "difficulty": after.difficulty,
-            "due": after.due,
-            "last_review": after.last_review,
-            "buried_until": None,
-            "updated_at": review.at,
-        },
-    )
+    values: dict[str, object] = {
+        "state": after.state.value,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "buried_until": None,
+        "updated_at": review.at,
+    }
+    if row is None:
+        # A concurrent first review inserting the same row fails on the primary key: retried.
+        session.execute(
+            insert(CardState).values(
+                user_id=review.user_id, card_id=review.card_id, suspended=False, version=1, **values
+            )
+        )
+    else:
+        _write_state(
+            session, review.user_id, review.card_id, expected_version=row.version, values=values
+        )
     session.add(entry)
     session.flush()
+    # Stats read aggregates, so they are counted in the transaction that writes the review.
+    aggregates.record_log(session, entry, time_zone=review.time_zone, difficulty=review.difficulty)
     return ReviewOutcome(entry, replayed=False)
 
 
@@ -170,21 +190,25 @@ def _write_state(
         raise _Stale
 
 
-def undo_last_review(*, session: Session, user: User, now: datetime) -> ReviewLog:
+def undo_last_review(
+    *, session: Session, user: User, now: datetime, settings: Settings | None = None
+) -> ReviewLog:
     """Remove the user's most recent review and restore the card's state exactly as before it."""
-    user_id = user.id
-    for _attempt in range(MAX_ATTEMPTS):
-        session.rollback()
-        try:
-            removed = _undo(session, user_id, now.astimezone(UTC))
-            session.commit()
-            return removed
-        except (_Stale, IntegrityError, OperationalError):
-            session.rollback()
-    raise StudyConflict("The card is being reviewed elsewhere; try again.")
+    user_id, time_zone, at = user.id, user.time_zone, now.astimezone(UTC)
+    budget = (settings or Settings.model_construct()).write_retry_seconds
+    try:
+        return retry_write(
+            session,
+            lambda: _undo(session, user_id, time_zone, at),
+            budget_seconds=budget,
+            retry_on=RETRYABLE,
+            max_attempts=MAX_ATTEMPTS,
+        )
+    except RETRYABLE as error:
+        raise StudyConflict("The card is being reviewed elsewhere; try again.") from error
 
 
-def _undo(session: Session, user_id: int, now: datetime) -> ReviewLog:
+def _undo(session: Session, user_id: int, time_zone: str, now: datetime) -> ReviewLog:
     last = session.scalar(
         select(ReviewLog).where(ReviewLog.user_id == user_id).order_by(ReviewLog.id.desc()).limit(1)
     )
@@ -228,6 +252,7 @@ def _undo(session: Session, user_id: int, now: datetime) -> ReviewLog:
         },
     )
     session.execute(delete(ReviewLog).where(ReviewLog.id == last.id))
+    aggregates.forget_log(session, last, time_zone=time_zone)
     return last
 
 

@@ -143,7 +143,7 @@ def test_with_nothing_else_left_a_learning_step_due_within_20_minutes_is_shown(
 
     shown = next_card(session=db, settings=settings, user=ada, now=START, filters=StudyFilter())
     assert shown is not None and shown.card.slug == first.slug
-    assert shown.queue.due == [] and shown.queue.new == []  # learn-ahead, not due yet
+    assert shown.learn_ahead and shown.due_left == 1  # learn-ahead, not due yet
 
     far = START - LEARN_AHEAD - timedelta(minutes=1)  # the step is more than 20 minutes away
     assert (

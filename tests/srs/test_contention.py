@@ -1,0 +1,134 @@
+"""Many people studying at once on one SQLite file: no 500, and every acknowledged review kept."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.main import create_app
+from app.models import ReviewLog
+from tests.conftest import START, Account
+
+USERS = 12
+STEPS = 12
+
+
+class FastClock:
+    """Time that runs 120 times too fast, so tokens' last-used times fall due while we run."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return START + timedelta(seconds=(time.monotonic() - self.began) * 120)
+
+
+def sqlite_only(settings: Settings) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock is what this test contends for")
+
+
+def test_many_users_studying_at_once_get_no_500_and_lose_no_review(
+    study_settings: Settings,
+    study_db: sessionmaker[Session],
+    make_account: Callable[[str], Account],
+) -> None:
+    sqlite_only(study_settings)
+    accounts = [make_account(f"user{n}") for n in range(USERS)]
+    # Two apps on one file stand for two worker processes, each with its own pool.
+    apps = [create_app(study_settings, clock=FastClock()) for _ in range(2)]
+    statuses: Counter[int] = Counter()
+    acknowledged: dict[str, set[str]] = {a.name: set() for a in accounts}
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(USERS)
+
+    def study(number: int) -> None:
+        who = accounts[number]
+        try:
+            with TestClient(apps[number % 2]) as client:
+                barrier.wait()
+                for i in range(STEPS):
+                    shown = client.get("/api/v1/study/next", headers=who.headers)
+                    with lock:
+                        statuses[shown.status_code] += 1
+                    if shown.status_code != 200 or shown.json()["card"] is None:
+                        continue
+                    key = f"{who.name}-{i}"
+                    body = {
+                        "card": shown.json()["card"]["slug"],
+                        "rating": 3,
+                        "idempotency_key": key,
+                    }
+                    posted = client.post("/api/v1/reviews", json=body, headers=who.headers)
+                    with lock:
+                        statuses[posted.status_code] += 1
+                    if posted.status_code in (200, 201):
+                        acknowledged[who.name].add(key)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=study, args=(n,)) for n in range(USERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert all(status < 500 or status == 503 for status in statuses), statuses
+    assert statuses[500] == 0, statuses
+    with study_db() as db:
+        stored = set(db.scalars(select(ReviewLog.idempotency_key)))
+    for who in accounts:
+        assert acknowledged[who.name], f"{who.name} recorded nothing: {statuses}"
+        assert acknowledged[who.name] <= stored
+
+
+@contextmanager
+def held_lock(settings: Settings) -> Iterator[None]:
+    """Another connection holding SQLite's write lock inside the block."""
+    other = sqlite3.connect(str(make_url(settings.database_url).database))
+    other.isolation_level = None
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_write_that_cannot_get_the_lock_in_time_answers_503_with_retry_after(
+    study_settings: Settings,
+    study_db: sessionmaker[Session],
+    make_account: Callable[[str], Account],
+) -> None:
+    sqlite_only(study_settings)
+    ada = make_account("ada")
+    settings = study_settings.model_copy(
+        update={"sqlite_busy_timeout_ms": 50, "write_retry_seconds": 0.3}
+    )
+    with TestClient(create_app(settings)) as client:
+        shown = client.get("/api/v1/study/next", headers=ada.headers).json()
+        body = {"card": shown["card"]["slug"], "rating": 3, "idempotency_key": "k"}
+        with held_lock(settings):
+            # Reads still work while another connection holds the write lock (WAL).
+            assert client.get("/api/v1/study/next", headers=ada.headers).status_code == 200
+            busy = client.post("/api/v1/reviews", json=body, headers=ada.headers)
+        assert busy.status_code == 503, busy.text
+        assert int(busy.headers["Retry-After"]) >= 1
+        assert "busy" in busy.json()["detail"]
+        with study_db() as db:
+            assert db.scalar(select(ReviewLog.id)) is None  # nothing half-written
+        # Once the lock is gone, the same request succeeds.
+        assert client.post("/api/v1/reviews", json=body, headers=ada.headers).status_code == 201
