@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +16,7 @@ from markupsafe import Markup
 
 from app import __version__, api, web
 from app.api import health
+from app.api.schemas import ErrorOut
 from app.auth.dependencies import current_session, session_info_for
 from app.auth.errors import AccountError, RateLimited
 from app.auth.sessions import COOKIE_NAME, SessionInfo
@@ -23,6 +26,7 @@ from app.demos.text import format_number
 from app.deps import Clock
 from app.errors import install_error_handlers, render_error
 from app.head import HeadAsGet
+from app.limits import BodyLimit
 from app.markdown import render_inline, render_markdown
 from app.models import utcnow
 from app.paths import resource_dir
@@ -49,7 +53,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper())
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings=settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         docs_url=None,  # served by app.web from vendored Swagger UI (no CDN)
         redoc_url=None,
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(engine)
@@ -75,6 +80,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(web.router)
     install_error_handlers(app)
     install_domain_error_handlers(app)
+    complete_openapi(app)
+    install_method_not_allowed(app)
+    # Innermost of the middleware: the @app.middleware ones below run the app in a task group, and
+    # an error raised from `receive` would reach the body parser wrapped in an ExceptionGroup (a
+    # 400) instead of as the 413 it is.
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
 
     @app.middleware("http")
     async def browser_session(
@@ -117,6 +128,93 @@ def install_domain_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(error.retry_after)}
             return render_error(request, 429, str(error), headers)
         return render_error(request, 400, str(error))
+
+
+# Statuses any operation can answer whatever it does, documented once here (schemathesis checks
+# that every status an operation answers is in its OpenAPI entry): the body limit
+# (app/limits.py) and a database past its retry budget. Routers document their own (401, 404 ...).
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "The request body is larger than the limit."},
+    503: {
+        "model": ErrorOut,
+        "description": "The database is busy; retry after Retry-After seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
+    },
+}
+# FastAPI answers 400 itself when a body cannot be decoded (not UTF-8 JSON text), on the
+# operations that take one; complete_openapi documents it there.
+UNREADABLE_BODY = {
+    "description": "The body could not be read (not UTF-8 JSON text).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def complete_openapi(app: FastAPI) -> None:
+    """Document, in the generated schema, two statuses FastAPI's routing answers on its own.
+
+    - 400 on every operation with a request body: FastAPI's answer to one it cannot decode.
+    - 200 beside a 201 on an operation whose body takes an `idempotency_key` (POST /reviews):
+      a resent key answers 200 with the first result.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if method not in HTTP_METHODS or "requestBody" not in operation:
+                    continue
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", UNREADABLE_BODY)
+                if "201" in responses and _takes_idempotency_key(schema, operation):
+                    replay = "A resent idempotency_key: the first result, unchanged."
+                    responses.setdefault("200", {**responses["201"], "description": replay})
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _takes_idempotency_key(schema: dict[str, Any], operation: dict[str, Any]) -> bool:
+    content = operation["requestBody"].get("content", {}).get("application/json", {})
+    body = content.get("schema", {})
+    ref = body.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        body = schema.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+    return "idempotency_key" in body.get("properties", {})
+
+
+def install_method_not_allowed(app: FastAPI) -> None:
+    """A 405 whose Allow header lists every method the path answers.
+
+    Starlette takes Allow from the first route whose path matches, so /api/v1/reviews (GET and
+    POST are two routes) said `Allow: POST`. The methods come from the OpenAPI paths, so Allow
+    says what the schema says; HEAD is added wherever GET is (HeadAsGet answers it). Paths not
+    in the schema (pages) keep Starlette's header.
+    """
+    table: list[tuple[re.Pattern[str], str]] = []
+
+    def allowed(path: str) -> str | None:
+        if not table:
+            for template, operations in app.openapi().get("paths", {}).items():
+                names = {m.upper() for m in operations if m in HTTP_METHODS}
+                if "GET" in names:
+                    names.add("HEAD")
+                regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+                table.append((re.compile(f"^{regex}$"), ", ".join(sorted(names))))
+        for pattern, methods in table:
+            if pattern.match(path):
+                return methods
+        return None
+
+    @app.exception_handler(405)
+    async def method_not_allowed(request: Request, error: Exception) -> Response:
+        headers = dict(getattr(error, "headers", None) or {})
+        allow = allowed(request.url.path)
+        if allow:
+            headers["Allow"] = allow
+        detail = getattr(error, "detail", "Method Not Allowed")
+        return render_error(request, 405, str(detail), headers)
 
 
 def make_templates() -> Jinja2Templates:

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from app.api.schemas import error_responses
+from app.api.schemas import error_responses, integral_float
 from app.api.study_schemas import StatsOut
 from app.auth.dependencies import ApiUserDep
 from app.auth.tokens import list_tokens, revoke_token
 from app.deps import NowDep, SessionDep
 from app.models import ApiToken, User
-from app.srs.preferences import StudySettings, update_study_settings
+from app.srs.days import is_time_zone
+from app.srs.preferences import (
+    MAX_NEW_PER_DAY,
+    MAX_RETENTION,
+    MAX_REVIEWS_PER_DAY,
+    MIN_RETENTION,
+    StudySettings,
+    update_study_settings,
+)
 from app.srs.stats import user_stats
 
 router = APIRouter(tags=["account"], responses=error_responses(401, 403, 404))
@@ -38,13 +47,25 @@ class MeOut(BaseModel):
         )
 
 
-class SettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# The schema states what the service accepts (app/srs/preferences.py), so a client, or a fuzzer,
+# can tell a valid request from the schema alone: the ranges, and the zone names this machine has.
+TIME_ZONES = sorted(name for name in available_timezones() if is_time_zone(name))
+TimeZone = Annotated[str, Field(max_length=64, json_schema_extra={"enum": TIME_ZONES})]
+# The bounds go before the validator, or the schema says `ge`/`le` instead of minimum/maximum.
+NewCount = Annotated[int, Field(ge=0, le=MAX_NEW_PER_DAY), BeforeValidator(integral_float)]
+ReviewCount = Annotated[int, Field(ge=0, le=MAX_REVIEWS_PER_DAY), BeforeValidator(integral_float)]
 
-    desired_retention: float | None = Field(default=None, description="0.70 to 0.99.")
-    new_per_day: int | None = None
-    reviews_per_day: int | None = None
-    time_zone: str | None = Field(default=None, max_length=64, description="IANA name.")
+
+class SettingsIn(BaseModel):
+    # Strict: `false` is not a count and "0.8" is not a number, as the schema says.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    desired_retention: float | None = Field(
+        default=None, ge=MIN_RETENTION, le=MAX_RETENTION, description="0.70 to 0.99."
+    )
+    new_per_day: NewCount | None = None
+    reviews_per_day: ReviewCount | None = None
+    time_zone: TimeZone | None = Field(default=None, description="IANA name.")
 
 
 class TokenOut(BaseModel):

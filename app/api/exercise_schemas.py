@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.api.schemas import integral_float
 from app.demos.base import Step
 from app.exercises import MAX_SEED, AnswerField, Exercise, ExerciseSpec, Given, Grade
 from app.exercises.base import to_json
@@ -14,6 +15,7 @@ from app.markdown import render_markdown
 Seed = Annotated[
     int,
     Field(strict=True, ge=0, le=MAX_SEED, description="Same seed, same numbers (0 to 2**31-1)."),
+    BeforeValidator(integral_float),
 ]
 Value = float | list[float] | list[list[float]]
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Response
 
+from app.api.schemas import error_responses
 from app.auth.dependencies import ApiUserDep
 from app.deps import SessionDep
 from app.exports.anki import anki_package
@@ -34,7 +35,7 @@ def export_deck(slug: str, session: SessionDep, format: Literal["csv", "apkg"] =
     return _download(deck_csv(deck), CSV, f"{deck.slug}.csv")
 
 
-@router.get("/reviews/export", response_class=Response)
+@router.get("/reviews/export", response_class=Response, responses=error_responses(401, 403))
 def export_reviews(user: ApiUserDep, session: SessionDep) -> Response:
     """The caller's whole review history as CSV, oldest first."""
     return _download(review_history_csv(session=session, user=user), CSV, "reviews.csv")

@@ -12,6 +12,16 @@ from app.markdown import render_inline, render_markdown
 from app.models import Card
 
 
+def integral_float(value: Any) -> Any:
+    """3.0 as 3, for strict integer fields: JSON Schema's "integer" includes 3.0.
+
+    Strict mode still refuses "3", true and 3.5. Use as BeforeValidator(integral_float).
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class ErrorOut(BaseModel):
     detail: str = Field(description="What went wrong, in a sentence.")
 
