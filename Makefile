@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check docker-smoke install install-dev bench vendor clean
+.PHONY: run test check docker-smoke install install-dev bench bench-http vendor clean
 
 run: $(VENV)/.installed
 	$(BIN)/gradcards serve
@@ -19,6 +19,12 @@ check: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/engine.py
+
+# The app's endpoints against a bare FastAPI app under load (wrk or hey when installed);
+# `make bench-http BENCH_ARGS=--quick` for 3 s per endpoint. A module: bench/http.py as a script
+# would shadow the standard library's http package.
+bench-http: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.http $(BENCH_ARGS)
 
 # Build the image with podman and run it (needs root; see scripts/docker-smoke).
 docker-smoke:
