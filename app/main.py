@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -28,6 +27,7 @@ from app.errors import install_error_handlers, render_error
 from app.head import HeadAsGet
 from app.limits import BodyLimit
 from app.markdown import render_inline, render_markdown
+from app.middleware import BrowserSession, SecurityHeaders
 from app.models import utcnow
 from app.paths import resource_dir
 from app.srs.errors import StudyError
@@ -82,30 +82,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     install_domain_error_handlers(app)
     complete_openapi(app)
     install_method_not_allowed(app)
-    # Innermost of the middleware: the @app.middleware ones below run the app in a task group, and
-    # an error raised from `receive` would reach the body parser wrapped in an ExceptionGroup (a
-    # 400) instead of as the 413 it is.
+    # Each add_middleware wraps what came before: the body limit sits next to the routes,
+    # HeadAsGet (below) outermost.
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
-
-    @app.middleware("http")
-    async def browser_session(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Pages (base.html's nav) and the API both need to know who is logged in.
-        request.state.auth = None
-        if COOKIE_NAME in request.cookies and not request.url.path.startswith("/static/"):
-            request.state.auth = await run_in_threadpool(_load_session_info, request)
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    app.add_middleware(BrowserSession, cookie_name=COOKIE_NAME, load=_load_session_info)
+    app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)
     app.add_middleware(HeadAsGet)  # outermost: every route answers HEAD
     return app
 
