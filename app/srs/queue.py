@@ -107,16 +107,7 @@ def study_queue(
             session.scalars(
                 select(Card)
                 .outerjoin(mine, and_(mine.card_id == Card.id, mine.user_id == user.id))
-                .where(
-                    or_(
-                        mine.card_id.is_(None),
-                        and_(
-                            mine.state.is_(None),
-                            mine.suspended.is_(False),
-                            or_(mine.buried_until.is_(None), mine.buried_until <= now),
-                        ),
-                    )
-                )
+                .where(is_new(mine, now))
                 .where(*active_card_conditions(filters))
                 .order_by(DIFFICULTY_ORDER, Card.number, Card.id)
                 .limit(limit)
@@ -252,6 +243,19 @@ def _most_urgent(
     return row, int(total) - int(reviews) + min(int(reviews), reviews_quota)
 
 
+def is_new(mine: Any, now: Any) -> ColumnElement[bool]:
+    """A card the user has not started: no state row, or one with no FSRS state yet that is
+    neither suspended nor buried at `now` (a datetime, or a bound parameter)."""
+    return or_(
+        mine.card_id.is_(None),
+        and_(
+            mine.state.is_(None),
+            mine.suspended.is_(False),
+            or_(mine.buried_until.is_(None), mine.buried_until <= now),
+        ),
+    )
+
+
 @lru_cache(maxsize=128)
 def _new_query(filters: StudyFilter) -> Select[Any]:
     """The first-new-card query, built once per filter."""
@@ -260,16 +264,7 @@ def _new_query(filters: StudyFilter) -> Select[Any]:
     return (
         select(Card.id, mine.version, func.count().over())
         .outerjoin(mine, and_(mine.card_id == Card.id, mine.user_id == bindparam("user_id")))
-        .where(
-            or_(
-                mine.card_id.is_(None),
-                and_(
-                    mine.state.is_(None),
-                    mine.suspended.is_(False),
-                    or_(mine.buried_until.is_(None), mine.buried_until <= now),
-                ),
-            )
-        )
+        .where(is_new(mine, now))
         .where(*active_card_conditions(filters))
         .order_by(DIFFICULTY_ORDER, Card.number, Card.id)
         .limit(1)
