@@ -21,7 +21,35 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 
 
 class Module:
-    """Base class: finds parameters in attributes (tensors, modules, lists of modules)."""
+    """Base class: finds parameters in attributes (tensors, modules, lists of modules).
+
+    `training` switches layers whose forward differs between training and evaluation
+    (dropout, batch norm); train() and eval() set it on the module and every child, as in
+    PyTorch.
+    """
+
+    training = True
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and its children in training mode (eval mode with mode=False)."""
+        self.training = mode
+        for value in self._children():
+            if isinstance(value, Module):
+                value.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: dropout passes inputs through, batch norm uses running statistics."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter; backward then skips their gradients."""
+        for value in self._children():
+            if isinstance(value, Tensor) and value.is_leaf and value.data.dtype.kind == "f":
+                value.requires_grad = requires_grad
+            elif isinstance(value, Module):
+                value.requires_grad_(requires_grad)
+        return self
 
     def parameters(self) -> list[Tensor]:
         """Every tensor with requires_grad in this module and its children, each once."""

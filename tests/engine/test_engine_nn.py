@@ -61,3 +61,23 @@ def test_residual_mlp_and_classification() -> None:
     labels = (x[:, 0] > 0).astype(int)
     curve = train(MLP([4, 4, 4, 2], residual=True), (x, labels), steps=50, loss="cross_entropy")
     assert curve[-1] < curve[0]
+
+
+def test_train_and_eval_set_the_mode_on_every_child() -> None:
+    model = MLP([2, 3, 1])
+    assert model.training and all(layer.training for layer in model.layers)
+    assert model.eval() is model
+    assert not model.training and not any(layer.training for layer in model.layers)
+    model.train()
+    assert model.training and all(layer.training for layer in model.layers)
+
+
+def test_requires_grad_false_freezes_every_parameter_and_true_restores_them() -> None:
+    model = MLP([2, 3, 1])
+    count = len(model.parameters())
+    model.requires_grad_(False)
+    assert model.parameters() == []
+    out = model(np.ones((4, 2)))
+    assert not out.requires_grad
+    model.requires_grad_(True)
+    assert len(model.parameters()) == count
