@@ -1,4 +1,4 @@
-"""Layers, an optimizer and a training loop small enough to read in one sitting."""
+"""Layers and a training loop small enough to read in one sitting (the optimizers: optim.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import numpy as np
 
 from app.engine.arith import linear
 from app.engine.losses import cross_entropy, mse_loss
+
+# SGD lives in optim.py with the other optimizers; re-exported here, where it used to be.
+from app.engine.optim import SGD as SGD
 from app.engine.tensor import Tensor
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -148,49 +151,6 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             p.grad = None
         elif p.grad is not None:
             p.grad.fill(0.0)
-
-
-class SGD:
-    """PyTorch's SGD: d = grad + weight_decay·p; v = momentum·v + d; p -= lr·v, in place.
-
-    A parameter whose .grad is None is skipped entirely (no decay, no momentum), as in
-    PyTorch; one whose .grad was zeroed to 0.0 still moves by its decay and its velocity.
-    """
-
-    def __init__(
-        self,
-        params: Iterable[Tensor],
-        lr: float,
-        momentum: float = 0.0,
-        weight_decay: float = 0.0,
-    ) -> None:
-        self.params = list(params)
-        self.lr = lr
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        # One scratch array per parameter, reused every step: allocating a fresh lr * grad
-        # for big float64 layers costs as much as the update itself.
-        self._scratch = [np.zeros_like(p.data) for p in self.params]
-        self._velocity = [np.zeros_like(p.data) if momentum else None for p in self.params]
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget every parameter's gradient (None by default, zeros with set_to_none=False)."""
-        zero_grads(self.params, set_to_none)
-
-    def step(self) -> None:
-        """Apply one update using the current .grad of every parameter (None: skipped)."""
-        for p, scratch, velocity in zip(self.params, self._scratch, self._velocity, strict=True):
-            if p.grad is None:
-                continue
-            step = p.grad
-            if self.weight_decay:
-                step = step + self.weight_decay * p.data
-            if velocity is not None:
-                velocity *= self.momentum
-                velocity += step
-                step = velocity
-            np.multiply(step, self.lr, out=scratch)
-            p.data -= scratch
 
 
 def train(
