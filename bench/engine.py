@@ -68,6 +68,44 @@ def engine_step(data: dict[str, Any]) -> Step:
     return step
 
 
+def engine_generic_step(data: dict[str, Any]) -> Step:
+    """The same step from generic ops only (@, +, relu, -, *, mean): no fused linear or mse node,
+    so it measures the engine's per-op overhead (more nodes, each with its own rule)."""
+    w1, b1, w2, b2 = (Tensor(data[k].copy(), requires_grad=True) for k in ("w1", "b1", "w2", "b2"))
+    optimizer = SGD([w1, b1, w2, b2], lr=LR)
+    x, y = Tensor(data["x"]), Tensor(data["y"])
+
+    def step() -> float:
+        optimizer.zero_grad()
+        diff = ((x @ w1.T + b1).relu() @ w2.T + b2) - y
+        loss = (diff * diff).mean()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def torch_generic_step(data: dict[str, Any]) -> Step:
+    assert torch is not None
+    params = [torch.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
+    w1, b1, w2, b2 = params
+    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
+
+    def step() -> float:
+        diff = ((x @ w1.T + b1).relu() @ w2.T + b2) - y
+        loss = (diff * diff).mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                assert p.grad is not None
+                p -= LR * p.grad
+                p.grad = None
+        return loss.item()
+
+    return step
+
+
 def numpy_step(data: dict[str, Any]) -> Step:
     w1, b1, w2, b2 = (data[k].copy() for k in ("w1", "b1", "w2", "b2"))
     x, y = data["x"], data["y"]
@@ -145,33 +183,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke test")
     args = parser.parse_args()
-    cases = [("small", np.float32), ("large", np.float32), ("large", np.float64)]
-    header = f"{'case':<14}{'engine':>11}{'numpy':>11}{'torch':>11}{'eng/np':>9}{'torch/eng':>11}"
+    cases = [
+        ("small", np.float32, False),
+        ("small", np.float32, True),
+        ("large", np.float32, False),
+        ("large", np.float64, False),
+    ]
+    header = f"{'case':<18}{'engine':>11}{'numpy':>11}{'torch':>11}{'eng/np':>9}{'torch/eng':>11}"
     print(header)
     print("-" * len(header))
     notes = []
-    for size, dtype in cases:
+    for size, dtype, generic in cases:
         data = make_data(*SIZES[size], dtype)
         small = size == "small"
         rounds = (20 if args.quick else 200) if small else (5 if args.quick else 30)
         repeat = 20 if small else 3
-        steps = {"engine": engine_step(data), "numpy": numpy_step(data)}
+        engine, torch_version = (
+            (engine_generic_step, torch_generic_step) if generic else (engine_step, torch_step)
+        )
+        steps = {"engine": engine(data), "numpy": numpy_step(data)}
         if torch is not None:
-            steps["torch"] = torch_step(data)
+            steps["torch"] = torch_version(data)
         ceiling = size == "large" and dtype == np.float32
         if ceiling:
             # The machine's ceiling: a plain NumPy matmul of the first layer's shape, timed in
             # the same rounds as the steps so both see the same noise.
             steps["matmul"] = partial(np.matmul, data["x"], data["w1"].T)
         t = measure(steps, rounds, repeat, pause=0.0 if small else 0.02)
-        name = f"{size} {np.dtype(dtype).name}"
+        name = f"{size} {np.dtype(dtype).name}" + (" ops" if generic else "")
         torch_cols = (
             f"{t['torch'] * 1e6:>9.0f}us{t['torch'] / t['engine']:>10.2f}x"
             if "torch" in t
             else f"{'n/a':>11}{'n/a':>11}"
         )
         print(
-            f"{name:<14}{t['engine'] * 1e6:>9.0f}us{t['numpy'] * 1e6:>9.0f}us{torch_cols[:11]}"
+            f"{name:<18}{t['engine'] * 1e6:>9.0f}us{t['numpy'] * 1e6:>9.0f}us{torch_cols[:11]}"
             f"{t['engine'] / t['numpy']:>8.2f}x{torch_cols[11:]}"
         )
         if ceiling:

@@ -92,14 +92,18 @@ def run_backward(
                 g = grads.pop(node, None)
                 if g is None:
                     continue
-                if node in wanted:
+                # g is complete here: every consumer of node has already added its share.
+                if node._hooks:
+                    g = _run_hooks(node, g, tensor_mode)
+                if wanted and node in wanted:
                     found[node] = g
                     if stop_at_inputs:
                         continue
-                if node._vjp is None or node._retains_grad:
+                vjp = node._vjp
+                if vjp is None or node._retains_grad:
                     if accumulate:
                         _accumulate(node, g)
-                    if node._vjp is None:
+                    if vjp is None:
                         continue
                 _apply_rule(node, g, grads, tensor_mode)
                 if not retain_graph:
@@ -109,6 +113,30 @@ def run_backward(
         STATE.accumulating = outer[0]
         tensor_module.set_grad_mode(outer[1])
     return [found.get(t) for t in inputs]
+
+
+def _run_hooks(node: Tensor, g: Value, tensor_mode: bool) -> Value:
+    """Call node's gradient hooks in order; a hook's non-None result replaces the gradient.
+
+    Hooks always see a Tensor, as in torch. On the fast path it wraps the array and records
+    nothing; in tensor mode it is the gradient itself, so a hook that scales it stays
+    differentiable for a second derivative.
+    """
+    for hook in list(node._hooks.values()):  # type: ignore[union-attr]
+        result = hook(g if isinstance(g, Tensor) else Tensor(g))
+        if result is None:
+            continue
+        if tensor_mode:
+            result = result if isinstance(result, Tensor) else Tensor(result)
+        else:
+            result = result.data if isinstance(result, Tensor) else np.asarray(result)
+        if result.shape != node.shape:
+            raise ValueError(
+                f"a hook on a tensor of shape {node.shape} returned a gradient of shape "
+                f"{result.shape}; it must keep the shape"
+            )
+        g = result
+    return g
 
 
 def _apply_rule(node: Tensor, g: Value, grads: dict[Tensor, Value], tensor_mode: bool) -> None:
@@ -123,6 +151,9 @@ def _apply_rule(node: Tensor, g: Value, grads: dict[Tensor, Value], tensor_mode:
     else:
         values = tuple([p.data for p in parents])
         parent_grads = node._vjp(g, values, node.data, node._ctx, need)  # type: ignore[misc]
+        if STATE.rounding is not None:
+            # Emulated low precision: gradients are rounded as each op's output is.
+            parent_grads = tuple(None if v is None else STATE.rounding(v) for v in parent_grads)
     for parent, parent_grad in zip(parents, parent_grads, strict=True):
         if parent_grad is not None and parent.requires_grad:
             _add(grads, parent, parent_grad)

@@ -19,6 +19,7 @@ class EngineState(threading.local):
     accumulating: bool = False  # whether the running backward fills .grad (checkpoint replays)
     counters: Any = None  # the Counters of the innermost count() block, if any
     backward_depth: int = 0  # > 0 inside a backward walk (a checkpoint replay nests one)
+    rounding: Any = None  # inside dtypes.bfloat16(): rounds every op's output and gradient
 
 
 STATE = EngineState()

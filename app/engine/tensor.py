@@ -8,6 +8,7 @@ the graph to autograd.py, which walks it in reverse topological order.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeAlias
@@ -86,6 +87,7 @@ class Tensor:
         "_ctx",
         "_freed",
         "_has_saved",
+        "_hooks",
         "_jvp",
         "_op",
         "_parents",
@@ -118,6 +120,7 @@ class Tensor:
         self._retains_grad = False
         self._saved: tuple[np.ndarray, ...] = ()
         self._has_saved = False
+        self._hooks: dict[int, Callable[[Tensor], Any]] | None = None
 
     # --- properties PyTorch users expect -------------------------------------------------------
     @property
@@ -160,6 +163,41 @@ class Tensor:
         """Ask backward to store .grad on this non-leaf tensor too."""
         self._retains_grad = True
         return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of this leaf on or off in place (torch.Tensor.requires_grad_).
+
+        A frozen parameter (False) is a constant to every op after it: no node records it as
+        needing a gradient, so backward skips its work (a linear layer's dW = G^T X is never
+        computed). Returns self.
+        """
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use detach() to get "
+                "a tensor cut from the graph"
+            )
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only floating point tensors can require gradients, this one is {self.dtype}"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+        """Call hook(grad) when backward has the complete gradient of this tensor (all of its
+        uses added up), as torch.Tensor.register_hook does.
+
+        If the hook returns a value other than None, that value replaces the gradient: it flows
+        on to the tensor's parents or, for a leaf, is what accumulates into .grad. Hooks run in
+        the order they were registered. Returns a handle whose remove() unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if not callable(hook):
+            raise ValueError(f"register_hook: hook must be callable, got {hook!r}")
+        if self._hooks is None:
+            self._hooks = {}
+        return RemovableHandle(self._hooks, hook)
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""
@@ -239,17 +277,39 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _shape.getitem(self, index)
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Sum over axis (all axes by default)."""
-        return _reduce.sum(self, axis, keepdims)
+    def sum(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Tensor:
+        """Sum over axis (all axes by default); dim/keepdim are accepted as in torch."""
+        return _reduce.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Mean over axis (all axes by default)."""
-        return _reduce.mean(self, axis, keepdims)
+    def mean(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Tensor:
+        """Mean over axis (all axes by default); dim/keepdim are accepted as in torch."""
+        return _reduce.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def max(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Tensor:
         """Maximum over axis; tied maxima share the gradient equally."""
-        return _reduce.max(self, axis, keepdims)
+        return _reduce.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
+        """Variance over dim, dividing by N - correction (torch.var)."""
+        return _reduce.var(self, dim, correction=correction, keepdim=keepdim)
+
+    def std(self, dim: Any = None, *, correction: float = 1, keepdim: bool = False) -> Tensor:
+        """Standard deviation over dim, dividing by N - correction (torch.std)."""
+        return _reduce.std(self, dim, correction=correction, keepdim=keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """log(sum(exp(x))) over dim, without overflow."""
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Running sum along dim."""
+        return _reduce.cumsum(self, dim)
 
     def reshape(self, *shape: Any) -> Tensor:
         """Same data, new shape."""
@@ -268,6 +328,42 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         return _shape.transpose(self, None)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dim at dim."""
+        return _shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Drop size-1 dims (all, or those in dim)."""
+        return _shape.squeeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """A broadcast view with the given sizes (-1 keeps a size)."""
+        return _shape.expand(self, *sizes)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """Reverse the order of elements along dims."""
+        return _shape.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Cut into pieces of split_size (an int or a list of sizes) along dim."""
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Cut into `chunks` pieces of equal size (the last may be smaller) along dim."""
+        return _shape.chunk(self, chunks, dim)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """A copy with value wherever mask (broadcast) is True."""
+        return _shape.masked_fill(self, mask, value)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims, the rest 0."""
+        return _shape.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims, the rest 0."""
+        return _shape.triu(self, diagonal)
 
     def exp(self) -> Tensor:
         """Elementwise e**x."""
@@ -289,6 +385,52 @@ class Tensor:
         """Elementwise max(x, 0)."""
         return _pointwise.relu(self)
 
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return _pointwise.sqrt(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise |x| (gradient sign(x), 0 at 0)."""
+        return _pointwise.abs(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit to [min, max] elementwise (gradient 1 inside, bounds included)."""
+        return _pointwise.clamp(self, min, max)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        """Alias of clamp."""
+        return _pointwise.clamp(self, min, max)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise min with other; ties share the gradient."""
+        return _pointwise.minimum(self, other)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max with other; ties share the gradient."""
+        return _pointwise.maximum(self, other)
+
+
+class RemovableHandle:
+    """What register_hook returns: remove() unregisters the hook (also usable as a `with`)."""
+
+    __slots__ = ("_hooks", "id")
+    _ids = itertools.count(1)  # next() on a count is atomic, so threads get distinct ids
+
+    def __init__(self, hooks: dict[int, Callable[[Tensor], Any]], hook: Callable) -> None:
+        self.id = next(RemovableHandle._ids)
+        self._hooks = hooks
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        """Unregister the hook; removing twice is harmless."""
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
 
 def make(
     op: str,
@@ -303,19 +445,28 @@ def make(
     """Wrap an op's result; record a graph node if any parent requires grad."""
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
+    if STATE.rounding is not None and out.data.dtype.kind == "f":
+        out.data = STATE.rounding(out.data)  # emulated low precision (dtypes.bfloat16)
     out.grad = None
     out.name = None
     out.tangent = None
     out._freed = False
     out._retains_grad = False
     out._saved = ()
+    out._hooks = None
     # Whether the rule reads saved values; one that does not can run in a second backward.
     out._has_saved = bool(saved)
     out._op = op
     counter = STATE.counters
     if counter is not None:
         counter.count_op(op, flops)
-    if STATE.grad_enabled and any(p.requires_grad for p in parents):
+    wants_grad = False
+    if STATE.grad_enabled:
+        for p in parents:  # a plain loop: any() over a generator costs more for 1-2 parents
+            if p.requires_grad:
+                wants_grad = True
+                break
+    if wants_grad:
         out.requires_grad = True
         out._parents = parents
         out._vjp = vjp
