@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from app.api.catalog_cache import CatalogCache
 from app.catalog.schema import SLUG_RE
 from app.config import Settings
 
@@ -33,7 +34,14 @@ def get_now(request: Request) -> datetime:
     return clock()
 
 
+def get_catalog_cache(request: Request) -> CatalogCache:
+    """The app's rendered catalog (see app/api/catalog_cache.py)."""
+    cache: CatalogCache = request.app.state.catalog_cache
+    return cache
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+CatalogCacheDep = Annotated[CatalogCache, Depends(get_catalog_cache)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 

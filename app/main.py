@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from app import __version__, api, web
 from app.api import health
+from app.api.catalog_cache import CatalogCache
 from app.api.schemas import ErrorOut
 from app.auth.dependencies import current_session, session_info_for
 from app.auth.errors import AccountError, RateLimited
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
+    app.state.catalog_cache = CatalogCache()
     app.state.clock = clock or utcnow
 
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")

@@ -83,7 +83,7 @@ def get_card(session: Session, slug: str) -> Card | None:
     """One card by slug, retired or not (a retired card's page says so)."""
     if not is_slug(slug):
         return None
-    return session.scalar(_with_relations(select(Card).where(Card.slug == slug)))
+    return session.scalar(with_relations(select(Card).where(Card.slug == slug)))
 
 
 def neighbours(session: Session, card: Card) -> tuple[Card | None, Card | None]:
@@ -109,7 +109,7 @@ def list_cards(
 
     limit=None returns every matching card (a deck page shows its whole deck).
     """
-    query = _with_relations(select(Card)).where(*active_card_conditions(filters))
+    query = with_relations(select(Card)).where(*active_card_conditions(filters))
     if cursor is not None:
         deck_id, number, card_id = decode_cursor(cursor)
         query = query.where(tuple_(Card.deck_id, Card.number, Card.id) > (deck_id, number, card_id))
@@ -148,7 +148,7 @@ def active_card_conditions(filters: CardFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _with_relations(query: Select[tuple[Card]]) -> Select[tuple[Card]]:
+def with_relations(query: Select[tuple[Card]]) -> Select[tuple[Card]]:
     return query.options(
         selectinload(Card.deck), selectinload(Card.topics), selectinload(Card.choices)
     )

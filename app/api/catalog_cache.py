@@ -1,0 +1,116 @@
+"""The catalog API's read model: every deck and card rendered to JSON once per catalog version.
+
+The catalog changes only when decks are imported, and every import that changes anything sets
+the deck's content_hash and updated_at (catalog/loader.py). So one small query over the decks
+table says whether the JSON rendered earlier is still true; when it is, a card list costs one
+query for the matching card ids and no ORM loading, Markdown rendering or validation at all.
+That work was most of a catalog request's time under load (issue 11).
+
+Each app (each worker process) keeps its own cache; a worker that sees a new version renders
+the whole catalog again (a few ms for hundreds of cards) and the others follow on their next
+request.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from app.api.schemas import CardOut, DeckOut
+from app.catalog import queries
+from app.models import Card, Deck
+
+Version = tuple[tuple[int, str, str], ...]
+
+
+@dataclass(frozen=True)
+class CatalogJson:
+    """One catalog version, rendered: what the catalog endpoints send, as bytes."""
+
+    version: Version
+    decks: bytes  # GET /decks: every deck, by title
+    deck_by_slug: dict[str, bytes]
+    card_by_id: dict[int, bytes]  # retired cards too: GET /cards/{slug} serves them
+    card_id_by_slug: dict[str, int]
+
+
+def catalog_version(session: Session) -> Version:
+    """What identifies the catalog's content: each deck's id, content hash and update time."""
+    rows = session.execute(select(Deck.id, Deck.content_hash, Deck.updated_at).order_by(Deck.id))
+    return tuple((deck_id, content_hash, str(updated)) for deck_id, content_hash, updated in rows)
+
+
+def render_catalog(session: Session, version: Version) -> CatalogJson:
+    """Render every deck and card with the API's own models (so the JSON is what they say)."""
+    summaries = queries.list_decks(session)
+    deck_json = [DeckOut.of(summary).model_dump_json().encode() for summary in summaries]
+    cards = session.scalars(queries.with_relations(select(Card)))
+    card_by_id: dict[int, bytes] = {}
+    card_id_by_slug: dict[str, int] = {}
+    for card in cards:
+        card_by_id[card.id] = CardOut.of(card).model_dump_json().encode()
+        card_id_by_slug[card.slug] = card.id
+    return CatalogJson(
+        version=version,
+        decks=b"[" + b",".join(deck_json) + b"]",
+        deck_by_slug={s.deck.slug: body for s, body in zip(summaries, deck_json, strict=True)},
+        card_by_id=card_by_id,
+        card_id_by_slug=card_id_by_slug,
+    )
+
+
+class CatalogCache:
+    """The current CatalogJson of one app, re-rendered when the catalog's version changes."""
+
+    def __init__(self) -> None:
+        self._current: CatalogJson | None = None
+        self._lock = threading.Lock()  # routes run on a thread pool: render once, not per thread
+
+    def get(self, session: Session, *, force: bool = False) -> CatalogJson:
+        version = catalog_version(session)
+        current = self._current
+        if current is not None and current.version == version and not force:
+            return current
+        with self._lock:
+            current = self._current
+            if force or current is None or current.version != version:
+                current = render_catalog(session, version)
+                self._current = current
+        return current
+
+    def card_page(
+        self, session: Session, filters: queries.CardFilter, limit: int, cursor: str | None
+    ) -> bytes:
+        """GET /cards: the ids come from SQL (the one definition of what a filter selects),
+        the bodies from the rendered catalog."""
+        catalog = self.get(session)
+        query = select(Card.id, Card.deck_id, Card.number).where(
+            *queries.active_card_conditions(filters)
+        )
+        if cursor is not None:
+            key = queries.decode_cursor(cursor)  # BadCursor for a cursor we did not make
+            query = query.where(tuple_(Card.deck_id, Card.number, Card.id) > key)
+        rows = session.execute(
+            query.order_by(Card.deck_id, Card.number, Card.id).limit(limit + 1)
+        ).all()
+        if any(row.id not in catalog.card_by_id for row in rows):
+            # A deck was imported between the version check and this query: render again.
+            catalog = self.get(session, force=True)
+        page, more = rows[:limit], len(rows) > limit
+        next_cursor = queries.encode_cursor(page[-1]) if more else None
+        return _page_json([catalog.card_by_id[row.id] for row in page], next_cursor)
+
+
+def _page_json(items: Sequence[bytes], next_cursor: str | None) -> bytes:
+    return (
+        b'{"items":['
+        + b",".join(items)
+        + b'],"next_cursor":'
+        + json.dumps(next_cursor).encode()
+        + b"}"
+    )
