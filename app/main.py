@@ -11,7 +11,9 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
+from starlette.datastructures import URL, URLPath
 
 from app import __version__, api, web
 from app.api import health
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     app.state.catalog_cache = CatalogCache()
+    app.state.url_paths = {}  # see cached_url_for
     app.state.clock = clock or utcnow
 
     app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
@@ -208,4 +211,30 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["markdown_inline"] = lambda text: Markup(render_inline(text))
     templates.env.globals["format_number"] = format_number
     templates.env.globals["session_of"] = current_session
+    templates.env.globals["url_for"] = cached_url_for
     return templates
+
+
+URL_PATH_CACHE_SIZE = 8192
+
+
+@pass_context
+def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
+    """Starlette's url_for with the route lookup cached per app: it scans every route on each
+    call, and a deck page makes dozens of calls (a third of its render time before this cache).
+    The keys are route names and path values from our own pages (slugs, ids): bounded."""
+    request: Request = context["request"]
+    router = request.scope.get("router") or request.scope["app"]
+    cache: dict[Any, URLPath] = request.app.state.url_paths
+    try:
+        key = (name, tuple(sorted(path_params.items())))
+        path = cache.get(key)
+    except TypeError:  # an unhashable parameter: look it up uncached
+        key, path = None, None
+    if path is None:
+        path = router.url_path_for(name, **path_params)
+        if key is not None:
+            if len(cache) >= URL_PATH_CACHE_SIZE:
+                cache.clear()
+            cache[key] = path
+    return path.make_absolute_url(base_url=request.base_url)

@@ -177,8 +177,12 @@ def best_of(steps: dict[str, Step], rounds: int, repeat: int) -> dict[str, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke test")
-    args = parser.parse_args()
-    rounds, repeat = (5, 5) if args.quick else (30, 10)
+    report(parser.parse_args().quick)
+
+
+def report(quick: bool) -> None:
+    """Print this benchmark's table (bench.engine prints it after its own)."""
+    rounds, repeat = (5, 5) if quick else (30, 10)
     header = f"{'small CNN step':<20}{'engine':>10}{'numpy':>10}{'torch':>10}{'eng/np':>8}"
     print(header)
     print("-" * len(header))

@@ -1,4 +1,6 @@
-"""Benchmark one SGD step of Linear-ReLU-Linear with MSE: engine vs hand-written NumPy vs PyTorch.
+"""Benchmark one SGD step of Linear-ReLU-Linear with MSE: engine vs hand-written NumPy vs PyTorch,
+then a small CNN step (bench/conv_step.py) and a small Transformer block step
+(bench/attention_step.py) against the same comparisons.
 
 Run with `python -m bench.engine` (add `--quick` for a short run). All candidates run in this one
 process, interleaved round by round, and each time is the median of many rounds, because the
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from app.engine import SGD, Tensor, count, linear, mse_loss
+from bench import attention_step, conv_step
 
 
 def _optional_torch() -> Any:
@@ -237,6 +240,10 @@ def main() -> None:
         print(
             f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}"
         )
+    print()
+    conv_step.report(args.quick)
+    print()
+    attention_step.report(args.quick)
 
 
 if __name__ == "__main__":

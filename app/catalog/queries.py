@@ -7,7 +7,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.schema import is_slug
@@ -159,7 +159,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def encode_cursor(card: Card) -> str:
+def encode_cursor(card: Card | Row[tuple[int, int, int]]) -> str:
     """An opaque cursor for the position after `card`."""
     raw = json.dumps([card.deck_id, card.number, card.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
