@@ -11,30 +11,19 @@ the rounds (the least disturbed by the other jobs on a shared machine).
 from __future__ import annotations
 
 import argparse
-import importlib
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from app.engine import Tensor, linear, mse_loss
 from app.engine.attention import MultiheadAttention
+from bench.steps import Step, optional_torch, print_table
 
 LR = 1e-3
 BATCH, LENGTH, WIDTH, HEADS, HIDDEN = 8, 32, 64, 4, 256
 
-Step = Callable[[], float]
 
-
-def _optional_torch() -> Any:
-    try:
-        return importlib.import_module("torch")
-    except ImportError:
-        return None
-
-
-torch = _optional_torch()
+torch = optional_torch()
 
 
 def make_data(dtype: Any) -> dict[str, np.ndarray]:
@@ -165,33 +154,6 @@ def torch_step(data: dict[str, np.ndarray]) -> Step:
     return step
 
 
-def check_same_math(dtype: Any) -> float:
-    """Largest relative difference between the engine's and NumPy's parameters after 3 steps."""
-    data = make_data(dtype)
-    (run_engine, engine_params), (run_numpy, numpy_params) = engine_step(data), numpy_step(data)
-    for _ in range(3):
-        run_engine(), run_numpy()
-    return max(
-        float(np.abs(a.data - b).max() / np.abs(b).max())
-        for a, b in zip(engine_params, numpy_params, strict=True)
-    )
-
-
-def best_of(steps: dict[str, Step], rounds: int, repeat: int) -> dict[str, float]:
-    """Best seconds per step of each candidate, interleaved round by round."""
-    best = dict.fromkeys(steps, float("inf"))
-    for step in steps.values():
-        for _ in range(3):
-            step()  # warm up caches and the allocator
-    for _ in range(rounds):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            for _ in range(repeat):
-                step()
-            best[name] = min(best[name], (time.perf_counter() - start) / repeat)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke test")
@@ -201,25 +163,15 @@ def main() -> None:
 def report(quick: bool) -> None:
     """Print this benchmark's table (bench.engine prints it after its own)."""
     rounds, repeat = (5, 5) if quick else (40, 10)
-    header = f"{'transformer block':<20}{'engine':>10}{'numpy':>10}{'torch':>10}{'eng/np':>8}"
-    print(header)
-    print("-" * len(header))
-    for dtype in (np.float32, np.float64):
-        error = check_same_math(dtype)
-        tolerance = 1e-4 if dtype == np.float32 else 1e-10
-        if error > tolerance:
-            raise SystemExit(f"engine and NumPy disagree ({error:.2g}): not the same math")
-        data = make_data(dtype)
-        steps = {"engine": engine_step(data)[0], "numpy": numpy_step(data)[0]}
-        if torch is not None:
-            steps["torch"] = torch_step(data)
-        t = best_of(steps, rounds, repeat)
-        torch_col = f"{t['torch'] * 1e6:>8.0f}us" if "torch" in t else f"{'n/a':>10}"
-        name = f"{np.dtype(dtype).name}"
-        print(
-            f"{name:<20}{t['engine'] * 1e6:>8.0f}us{t['numpy'] * 1e6:>8.0f}us{torch_col}"
-            f"{t['engine'] / t['numpy']:>7.2f}x"
-        )
+    print_table(
+        "transformer block",
+        make_data,
+        engine_step,
+        numpy_step,
+        torch_step if torch else None,
+        rounds,
+        repeat,
+    )
     print(
         f"\nbatch {BATCH}, sequence {LENGTH}, width {WIDTH}, {HEADS} heads, MLP {HIDDEN}; no norm"
     )

@@ -25,8 +25,8 @@ def test_a_leaf_hook_sees_the_complete_gradient_and_its_result_accumulates() -> 
 def test_hooks_run_in_order_each_seeing_the_previous_result() -> None:
     x = Tensor([1.0, -1.0], requires_grad=True)
     calls: list[tuple[str, list[float]]] = []
-    x.register_hook(lambda g: calls.append(("first", g.data.tolist())) or g + 1)
-    x.register_hook(lambda g: calls.append(("second", g.data.tolist())) or g * 2)
+    x.register_hook(lambda g: calls.append(("first", g.data.tolist())) or g + 1)  # type: ignore[func-returns-value]
+    x.register_hook(lambda g: calls.append(("second", g.data.tolist())) or g * 2)  # type: ignore[func-returns-value]
     (x * 3).sum().backward()
     assert calls == [("first", [3.0, 3.0]), ("second", [4.0, 4.0])]
     np.testing.assert_array_equal(x.grad, [8.0, 8.0])

@@ -36,7 +36,7 @@ def test_calculate_gain_refuses_unknown_names_and_bad_slopes() -> None:
     with pytest.raises(ValueError, match="swish"):
         init.calculate_gain("swish")
     with pytest.raises(ValueError, match="param"):
-        init.calculate_gain("leaky_relu", True)  # type: ignore[arg-type]
+        init.calculate_gain("leaky_relu", True)
 
 
 def test_fans_of_linear_and_conv_weights() -> None:

@@ -261,7 +261,7 @@ def test_none_grads_are_skipped_and_float32_stays_float32(
 
 def test_param_groups_carry_their_own_lr_and_a_closure_is_called() -> None:
     a, b = param(1.0), param(1.0)
-    opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)  # type: ignore[arg-type]
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
     a.grad, b.grad = np.array([1.0]), np.array([1.0])
     assert opt.step(lambda: 7.0) == 7.0
@@ -273,7 +273,7 @@ def test_optimizer_refuses_bad_params() -> None:
     with pytest.raises(ValueError, match="empty"):
         SGD([], lr=0.1)
     with pytest.raises(TypeError, match="single Tensor"):
-        SGD(p, lr=0.1)
+        SGD(p, lr=0.1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="more than one"):
         SGD([p, p], lr=0.1)
 
@@ -408,7 +408,7 @@ def test_the_optimizer_steps_with_the_scheduled_lr() -> None:
 
 
 def test_lambda_lr_per_group_and_bad_scheduler_arguments() -> None:
-    opt = SGD([{"params": [param(1.0)]}, {"params": [param(1.0)], "lr": 10.0}], lr=1.0)
+    opt = SGD([{"params": [param(1.0)]}, {"params": [param(1.0)], "lr": 10.0}], lr=1.0)  # type: ignore[arg-type]
     sched = LambdaLR(opt, [lambda k: 1.0, lambda k: 0.5**k])
     sched.step()
     assert sched.get_last_lr() == [1.0, 5.0]

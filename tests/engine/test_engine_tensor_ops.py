@@ -246,6 +246,7 @@ def test_var_and_std_known_values() -> None:
     np.testing.assert_allclose(x.var(correction=0).data, 5 / 4)
     np.testing.assert_allclose(std(x, correction=0).data, np.sqrt(5 / 4))
     x.var().backward()  # 2 (x - mean) / 3
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad, [-1.0, -1 / 3, 1 / 3, 1.0])
     m = Tensor([[1.0, 3.0], [2.0, 2.0]])
     np.testing.assert_allclose(m.var(dim=1, keepdim=True).data, [[2.0], [0.0]])
@@ -279,6 +280,7 @@ def test_logsumexp_known_values_and_stability() -> None:
     out = x.logsumexp(1)
     np.testing.assert_allclose(out.data, [1000 + np.log(2.0), np.log(4.0)])
     out.sum().backward()
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad, [[0.5, 0.5], [0.25, 0.75]])
     # A row of -inf: the sum is 0 and its log -inf, not nan (torch replaces an infinite max).
     assert logsumexp(Tensor([-np.inf, -np.inf]), 0).item() == -np.inf
@@ -323,7 +325,7 @@ def test_reduction_dims_are_checked() -> None:
     with pytest.raises(ValueError, match="dim=-3 is out of range"):
         logsumexp(Tensor(np.ones((2, 2))), -3)
     with pytest.raises(ValueError, match="one int"):
-        cumsum(Tensor(np.ones((2, 2))), (0, 1))
+        cumsum(Tensor(np.ones((2, 2))), (0, 1))  # type: ignore[arg-type]
 
 
 # --- joining and cutting ------------------------------------------------------------------------
