@@ -19,7 +19,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from app.engine import Tensor, cross_entropy, linear
-from app.engine.conv import conv2d, max_pool2d
+from app.engine.conv import conv2d
+from app.engine.pool import max_pool2d
 from bench.steps import Step, optional_torch, print_table
 
 LR = 0.05

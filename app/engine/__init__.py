@@ -102,22 +102,24 @@ from app.engine.attention import (
     sinusoidal_position_encoding,
 )
 from app.engine.conv import (
-    AdaptiveAvgPool2d,
-    AvgPool2d,
     Conv1d,
     Conv2d,
-    Flatten,
-    MaxPool2d,
-    adaptive_avg_pool2d,
-    avg_pool2d,
     conv1d,
     conv2d,
     conv2d_input,
     conv2d_weight,
     conv_transpose2d,
     fold,
-    max_pool2d,
     unfold,
+)
+from app.engine.pool import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Flatten,
+    MaxPool2d,
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    max_pool2d,
 )
 from app.engine.dropout import Dropout, dropout
 from app.engine.dtypes import bfloat16, round_to_bfloat16, scaled_backward, to_dtype

@@ -2,7 +2,7 @@
 
 Every layer here is a short composite of existing ops (linear, getitem, sigmoid, tanh, *, +),
 so its gradient rules come from theirs and the code reads as the formulas in torch.nn's
-documentation. The one new primitive is `stack_steps`, which collects per-step outputs into a
+documentation. `stack_steps` (shape.stack under another name) collects per-step outputs into a
 sequence. Backpropagation through time is nothing more than backward through the unrolled
 graph; truncated BPTT (`tbptt_steps=k`) detaches the carried state every k steps, so no gradient
 flows further back than that.
@@ -17,35 +17,17 @@ import numpy as np
 
 from app.engine.arith import linear
 from app.engine.nn import Module
-from app.engine.tensor import Tensor, Value, make
+from app.engine.shape import stack
+from app.engine.tensor import Tensor
 
 State = tuple[Tensor, ...]
 
 
 # --- a primitive the unrolled loops need (shape.stack is being written; this is the minimum) --
 def stack_steps(steps: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join equally shaped tensors along a new axis (torch.stack), e.g. per-step outputs."""
-    if not steps:
-        raise ValueError("stack_steps: steps must hold at least one tensor, got an empty sequence")
-    shape = steps[0].shape
-    for i, step in enumerate(steps):
-        if step.shape != shape:
-            raise ValueError(f"stack_steps: steps[{i}] has shape {step.shape}, expected {shape}")
-    if not -len(shape) - 1 <= axis <= len(shape):
-        raise ValueError(f"stack_steps: axis {axis} is out of range for {len(shape) + 1} dims")
-    axis %= len(shape) + 1
-    out = np.stack([s.data for s in steps], axis=axis)
-    return make("stack_steps", out, tuple(steps), _stack_vjp, _stack_jvp, axis)
-
-
-def _stack_vjp(g: Value, xs: tuple, out: Value, ctx: Any, need: tuple) -> tuple:
-    # Each input gets back its own slice of the output's gradient (a view on ndarrays).
-    lead = (slice(None),) * ctx
-    return tuple(g[(*lead, i)] if need[i] else None for i in range(len(xs)))
-
-
-def _stack_jvp(ts: tuple, xs: tuple, out: np.ndarray, ctx: Any) -> np.ndarray:
-    return np.stack(ts, axis=ctx)
+    """Join per-step outputs along a new time axis: shape.stack (torch.stack) under the name
+    the unrolled layers read best with."""
+    return stack(list(steps), dim=axis)
 
 
 # --- embedding -----------------------------------------------------------------------------------

@@ -12,23 +12,25 @@ from hypothesis import strategies as st
 
 from app.engine import Module, Tensor, check_jvp_vjp, count, grad, gradcheck, gradients, hvp
 from app.engine.conv import (
-    AdaptiveAvgPool2d,
-    AvgPool2d,
     Conv1d,
     Conv2d,
-    Flatten,
-    MaxPool2d,
-    adaptive_avg_pool2d,
-    avg_pool2d,
     conv1d,
     conv2d,
     conv2d_input,
     conv2d_weight,
     conv_transpose2d,
     fold,
-    max_pool2d,
     output_size,
     unfold,
+)
+from app.engine.pool import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Flatten,
+    MaxPool2d,
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    max_pool2d,
 )
 
 FAST = settings(max_examples=25, deadline=None)
