@@ -25,6 +25,10 @@ FREED_MESSAGE = (
 )
 
 
+_NOTHING: frozenset[Tensor] = frozenset()
+_NO_PHASE = nullcontext()  # reusable: entering it does nothing
+
+
 def topological_order(
     root: Tensor | Sequence[Tensor], stop: frozenset[Tensor] = frozenset()
 ) -> list[Tensor]:
@@ -71,8 +75,8 @@ def run_backward(
     stop_at_inputs: bool = False,
 ) -> list[Value | None]:
     """Propagate seeds from roots; fill leaves' .grad and return the gradients of `inputs`."""
-    tensor_mode = create_graph or STATE.counters is not None or tensor_module.forward_ad_active()
-    wanted = frozenset(inputs)
+    tensor_mode = create_graph or STATE.counters is not None or STATE.forward_ad_level > 0
+    wanted = frozenset(inputs) if inputs else _NOTHING
     order = topological_order(roots, wanted if stop_at_inputs else frozenset())
     # Tensors hash by identity, so they key the gradients being accumulated.
     grads: dict[Tensor, Value] = {}
@@ -85,7 +89,7 @@ def run_backward(
         STATE.counters.backward_passes += 1
     STATE.backward_depth += 1
     try:
-        with counters.phase("backward") if tensor_mode else nullcontext():
+        with counters.phase("backward") if tensor_mode else _NO_PHASE:
             while order:
                 # Popping (rather than iterating) lets each node be freed once it is used.
                 node = order.pop()
@@ -144,12 +148,25 @@ def _apply_rule(node: Tensor, g: Value, grads: dict[Tensor, Value], tensor_mode:
     if node._freed:
         raise RuntimeError(FREED_MESSAGE.format(op=node._op))
     parents = node._parents
-    need = tuple([p.requires_grad for p in parents])
+    # Most ops have one or two parents; building these tuples directly is cheaper than a
+    # comprehension, and this runs once per node of every backward.
+    if len(parents) == 2:
+        first, second = parents
+        need: tuple[bool, ...] = (first.requires_grad, second.requires_grad)
+    elif len(parents) == 1:
+        need = (parents[0].requires_grad,)
+    else:
+        need = tuple([p.requires_grad for p in parents])
     if tensor_mode:
         with counters.phase("backward", node._op):
             parent_grads = node._vjp(g, parents, node, node._ctx, need)  # type: ignore[misc]
     else:
-        values = tuple([p.data for p in parents])
+        if len(parents) == 2:
+            values: tuple = (first.data, second.data)
+        elif len(parents) == 1:
+            values = (parents[0].data,)
+        else:
+            values = tuple([p.data for p in parents])
         parent_grads = node._vjp(g, values, node.data, node._ctx, need)  # type: ignore[misc]
         if STATE.rounding is not None:
             # Emulated low precision: gradients are rounded as each op's output is.

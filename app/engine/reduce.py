@@ -6,6 +6,7 @@ The older reductions take NumPy's `axis`/`keepdims`; every one also accepts PyTo
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -52,10 +53,19 @@ def _dims(ndim: int, dim: Any, op: str) -> tuple[int, ...]:
     return axes
 
 
+SMALL_EXPAND = 4096  # elements
+
+
 def _expand(g: Value, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Value:
     """Put back the reduced axes of g (as size 1) and broadcast to the input's shape."""
     if not keepdims:
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    if type(g) is np.ndarray and math.prod(shape) <= SMALL_EXPAND:
+        # For small arrays, filling a fresh one costs less than np.broadcast_to's Python-level
+        # view construction; big ones stay zero-copy views.
+        full = np.empty(shape, dtype=g.dtype)
+        full[...] = g
+        return full
     return broadcast_to(g, shape)
 
 
@@ -97,8 +107,12 @@ def mean(
     if dim is not None or keepdim is not None:
         axis, keepdims = _torch_names("mean", axis, keepdims, dim, keepdim)
     axes = _axes(x.ndim, axis)
-    count = int(np.prod([x.shape[a] for a in axes]))
-    out = x.data.mean(axis=axis, keepdims=keepdims)
+    count = math.prod([x.shape[a] for a in axes])
+    if x.data.dtype == np.float16:
+        out = x.data.mean(axis=axis, keepdims=keepdims)  # NumPy accumulates float16 in float32
+    else:
+        # What ndarray.mean computes (a sum, then a division), without its Python wrapper.
+        out = np.true_divide(x.data.sum(axis=axis, keepdims=keepdims), count)
     return make("mean", out, (x,), mean_vjp, mean_jvp, (axes, keepdims, count), flops=x.size)
 
 
