@@ -280,8 +280,8 @@ def test_mha_matches_a_head_by_head_reference() -> None:
     out, weights = m(x, memory, memory, key_padding_mask=padding, attn_mask=blocked)
     both = blocked | padding[:, None, :]
     ref_out, ref_w = ref_mha(m, x, memory, memory, both)
-    np.testing.assert_allclose(out.data, ref_out, rtol=1e-12)
-    np.testing.assert_allclose(weights.data, ref_w, rtol=1e-12)
+    np.testing.assert_allclose(out.data, ref_out, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(weights.data, ref_w, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(weights.data.sum(axis=-1), 1.0, rtol=1e-14)
     np.testing.assert_array_equal(weights.data[both], 0.0)
 
