@@ -1,4 +1,5 @@
-"""The catalog API's read model: every deck and card rendered to JSON once per catalog version.
+"""The catalog's read model: every deck and card rendered once per catalog version, as the
+API's JSON and as the light views the deck page lists.
 
 The catalog changes only when decks are imported, and every import that changes anything sets
 the deck's content_hash and updated_at (catalog/loader.py). So one small query over the decks
@@ -18,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Row, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.api.schemas import CardOut, DeckOut
@@ -29,14 +30,52 @@ Version = tuple[tuple[int, str, str], ...]
 
 
 @dataclass(frozen=True)
+class TopicView:
+    slug: str
+
+
+@dataclass(frozen=True)
+class CardRowView:
+    """What a card's row in a list shows (templates/_card.html), without the ORM."""
+
+    slug: str
+    number: int
+    question: str
+    difficulty: str
+    topics: tuple[TopicView, ...]
+
+
+@dataclass(frozen=True)
+class DeckView:
+    """What the deck page shows of a deck (templates/deck.html), without the ORM."""
+
+    slug: str
+    title: str
+    description: str
+    checklist: tuple[str, ...]
+    advice: str
+    advice_demo: str | None
+    topics: tuple[TopicView, ...]
+
+
+@dataclass(frozen=True)
+class DeckSummaryView:
+    deck: DeckView
+    card_count: int
+
+
+@dataclass(frozen=True)
 class CatalogJson:
-    """One catalog version, rendered: what the catalog endpoints send, as bytes."""
+    """One catalog version, rendered: what the catalog endpoints send, as bytes, and the views
+    the deck page lists."""
 
     version: Version
     decks: bytes  # GET /decks: every deck, by title
     deck_by_slug: dict[str, bytes]
     card_by_id: dict[int, bytes]  # retired cards too: GET /cards/{slug} serves them
     card_id_by_slug: dict[str, int]
+    deck_view_by_slug: dict[str, DeckSummaryView]
+    card_row_by_id: dict[int, CardRowView]
 
 
 def catalog_version(session: Session) -> Version:
@@ -52,15 +91,37 @@ def render_catalog(session: Session, version: Version) -> CatalogJson:
     cards = session.scalars(queries.with_relations(select(Card)))
     card_by_id: dict[int, bytes] = {}
     card_id_by_slug: dict[str, int] = {}
+    card_row_by_id: dict[int, CardRowView] = {}
     for card in cards:
         card_by_id[card.id] = CardOut.of(card).model_dump_json().encode()
         card_id_by_slug[card.slug] = card.id
+        topics = tuple(TopicView(topic.slug) for topic in card.topics)
+        card_row_by_id[card.id] = CardRowView(
+            card.slug, card.number, card.question, card.difficulty, topics
+        )
+    deck_views = {
+        s.deck.slug: DeckSummaryView(
+            DeckView(
+                s.deck.slug,
+                s.deck.title,
+                s.deck.description,
+                tuple(s.deck.checklist),
+                s.deck.advice,
+                s.deck.advice_demo,
+                tuple(TopicView(topic.slug) for topic in s.deck.topics),
+            ),
+            s.card_count,
+        )
+        for s in summaries
+    }
     return CatalogJson(
         version=version,
         decks=b"[" + b",".join(deck_json) + b"]",
         deck_by_slug={s.deck.slug: body for s, body in zip(summaries, deck_json, strict=True)},
         card_by_id=card_by_id,
         card_id_by_slug=card_id_by_slug,
+        deck_view_by_slug=deck_views,
+        card_row_by_id=card_row_by_id,
     )
 
 
@@ -83,11 +144,16 @@ class CatalogCache:
                 self._current = current
         return current
 
-    def card_page(
-        self, session: Session, filters: queries.CardFilter, limit: int, cursor: str | None
-    ) -> bytes:
-        """GET /cards: the ids come from SQL (the one definition of what a filter selects),
-        the bodies from the rendered catalog."""
+    def card_ids(
+        self,
+        session: Session,
+        filters: queries.CardFilter,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> tuple[CatalogJson, list[Row[tuple[int, int, int]]]]:
+        """The rendered catalog and the (id, deck_id, number) rows of the active cards `filters`
+        selects, in order: the ids come from SQL (the one definition of what a filter selects),
+        everything else from the rendered catalog."""
         catalog = self.get(session)
         query = select(Card.id, Card.deck_id, Card.number).where(
             *queries.active_card_conditions(filters)
@@ -95,15 +161,32 @@ class CatalogCache:
         if cursor is not None:
             key = queries.decode_cursor(cursor)  # BadCursor for a cursor we did not make
             query = query.where(tuple_(Card.deck_id, Card.number, Card.id) > key)
-        rows = session.execute(
-            query.order_by(Card.deck_id, Card.number, Card.id).limit(limit + 1)
-        ).all()
+        query = query.order_by(Card.deck_id, Card.number, Card.id)
+        rows = list(session.execute(query if limit is None else query.limit(limit)).all())
         if any(row.id not in catalog.card_by_id for row in rows):
             # A deck was imported between the version check and this query: render again.
             catalog = self.get(session, force=True)
+        return catalog, rows
+
+    def card_page(
+        self, session: Session, filters: queries.CardFilter, limit: int, cursor: str | None
+    ) -> bytes:
+        """GET /cards: one keyset page as JSON."""
+        catalog, rows = self.card_ids(session, filters, limit + 1, cursor)
         page, more = rows[:limit], len(rows) > limit
         next_cursor = queries.encode_cursor(page[-1]) if more else None
         return _page_json([catalog.card_by_id[row.id] for row in page], next_cursor)
+
+    def deck_page(
+        self, session: Session, slug: str, filters: queries.CardFilter
+    ) -> tuple[DeckSummaryView, list[CardRowView]] | None:
+        """The deck page's deck and its filtered card rows; None for no such deck."""
+        catalog = self.get(session)
+        summary = catalog.deck_view_by_slug.get(slug)
+        if summary is None:
+            return None
+        catalog, rows = self.card_ids(session, filters)
+        return summary, [catalog.card_row_by_id[row.id] for row in rows]
 
 
 def _page_json(items: Sequence[bytes], next_cursor: str | None) -> bytes:

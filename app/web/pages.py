@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.catalog import queries
-from app.deps import NowDep, SessionDep, SlugQuery
+from app.deps import CatalogCacheDep, NowDep, SessionDep, SlugQuery
 from app.srs.overview import user_overview
 from app.web.demo_view import card_demo_context
 from app.web.render import render
@@ -33,15 +33,17 @@ def deck_page(
     request: Request,
     slug: str,
     session: SessionDep,
+    cache: CatalogCacheDep,
     difficulty: Literal["easy", "medium", "hard"] | None = None,
     topic: SlugQuery = None,
 ) -> Response:
-    """A deck's cards, filtered by difficulty and topic, with its checklist."""
-    summary = queries.get_deck(session, slug)
-    if summary is None:
-        raise HTTPException(404, f"There is no deck called {slug!r}.")
+    """A deck's cards, filtered by difficulty and topic, with its checklist (from the rendered
+    catalog: no ORM loading per request)."""
     filters = queries.CardFilter(deck=slug, difficulty=difficulty, topic=topic)
-    cards = queries.list_cards(session, filters, limit=None).cards
+    found = cache.deck_page(session, slug, filters)
+    if found is None:
+        raise HTTPException(404, f"There is no deck called {slug!r}.")
+    summary, cards = found
     context = {"summary": summary, "deck": summary.deck, "cards": cards, "filters": filters}
     return render(request, "deck.html", context)
 

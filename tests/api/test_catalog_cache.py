@@ -39,6 +39,7 @@ def test_an_import_is_seen_by_the_next_request(
     _reimport(loaded, text.replace(question, question + " (revised)", 1), tmp_path)
     after = loaded_client.get("/api/v1/cards/chain-rule").json()
     assert after["question"] == question + " (revised)"
+    assert "(revised)" in loaded_client.get("/decks/backprop").text
 
     # Retire the card: drop it from the file. Lists, counts and the card itself follow.
     start = text.index("- slug: chain-rule")
@@ -48,6 +49,9 @@ def test_an_import_is_seen_by_the_next_request(
     assert "chain-rule" not in [card["slug"] for card in listed]
     assert loaded_client.get("/api/v1/decks/backprop").json()["card_count"] == count - 1
     assert loaded_client.get("/api/v1/cards/chain-rule").json()["retired"] is True
+    page = loaded_client.get("/decks/backprop").text  # the deck page reads the same catalog
+    assert "/cards/chain-rule" not in page
+    assert f"of {count - 1} cards" in page
 
 
 def test_a_cached_card_page_is_two_statements(loaded_client: TestClient) -> None:
