@@ -244,8 +244,9 @@ class MultiheadAttention(Module):
         Boolean masks follow torch's MultiheadAttention: True means "may NOT attend" (the
         opposite of scaled_dot_product_attention). is_causal=True without attn_mask builds the
         causal mask (torch requires attn_mask too and treats is_causal as a hint about it).
-        Fully masked rows give zero output and zero weights (torch gives NaN weights there
-        when need_weights=True).
+        Fully masked rows give zero output and zero weights. torch 2.13 gives the same zeros
+        with need_weights=False (its fast path is scaled_dot_product_attention) but NaN output
+        and NaN weights with need_weights=True, its default.
         """
         packed = query is key and key is value
         query = _as_tensor(query, self.in_proj_weight)
