@@ -17,7 +17,7 @@ import numpy as np
 
 from app.engine import Tensor, linear, mse_loss
 from app.engine.attention import MultiheadAttention
-from bench.steps import Step, optional_torch, print_table
+from bench.steps import Step, optional_torch, print_table, torch_sgd
 
 LR = 1e-3
 BATCH, LENGTH, WIDTH, HEADS, HIDDEN = 8, 32, 64, 4, 256
@@ -145,10 +145,7 @@ def torch_step(data: dict[str, np.ndarray]) -> Step:
         y = h + functional.linear(functional.linear(h, w1, b1).relu(), w2, b2)
         loss = functional.mse_loss(y, target)
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        torch_sgd(params, LR)
         return loss.item()
 
     return step

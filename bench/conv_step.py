@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from app.engine import Tensor, cross_entropy, linear
 from app.engine.conv import conv2d
 from app.engine.pool import max_pool2d
-from bench.steps import Step, optional_torch, print_table
+from bench.steps import Step, optional_torch, print_table, torch_sgd
 
 LR = 0.05
 BATCH, SIDE, FILTERS, KERNEL, CLASSES = 32, 28, 8, 3, 10
@@ -128,10 +128,7 @@ def torch_step(data: dict[str, np.ndarray]) -> Step:
         h = functional.max_pool2d(functional.conv2d(x, w, b, padding=1).relu(), 2)
         loss = functional.cross_entropy(functional.linear(h.flatten(1), w2, b2), y)
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
+        torch_sgd(params, LR)
         return loss.item()
 
     return step

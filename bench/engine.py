@@ -21,6 +21,7 @@ import numpy as np
 
 from app.engine import SGD, Tensor, count, linear, mse_loss
 from bench import attention_step, conv_step
+from bench.steps import torch_sgd
 
 
 def _optional_torch() -> Any:
@@ -55,56 +56,52 @@ def make_data(batch: int, n_in: int, n_hidden: int, n_out: int, dtype: Any) -> d
     }
 
 
-def engine_step(data: dict[str, Any]) -> Step:
+PARAMS = ("w1", "b1", "w2", "b2")
+
+
+def fused_loss(x: Any, y: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+    """The step as a layer computes it: fused linear and mse nodes."""
+    return mse_loss(linear(linear(x, w1, b1).relu(), w2, b2), y)
+
+
+def generic_loss(x: Any, y: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+    """The same loss from generic ops only (@, +, relu, -, *, mean), for the engine and torch
+    alike: more nodes, each with its own rule, so it measures per-op overhead."""
+    diff = ((x @ w1.T + b1).relu() @ w2.T + b2) - y
+    return (diff * diff).mean()
+
+
+def torch_fused_loss(x: Any, y: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+    functional = torch.nn.functional
+    return functional.mse_loss(functional.linear(functional.linear(x, w1, b1).relu(), w2, b2), y)
+
+
+def engine_step(data: dict[str, Any], loss_fn: Callable[..., Any] = fused_loss) -> Step:
     # The same layers nn.Linear builds, with the weights every candidate starts from.
-    w1, b1, w2, b2 = (Tensor(data[k].copy(), requires_grad=True) for k in ("w1", "b1", "w2", "b2"))
-    optimizer = SGD([w1, b1, w2, b2], lr=LR)
+    params = [Tensor(data[k].copy(), requires_grad=True) for k in PARAMS]
+    optimizer = SGD(params, lr=LR)
     x, y = Tensor(data["x"]), Tensor(data["y"])
 
     def step() -> float:
         optimizer.zero_grad()
-        loss = mse_loss(linear(linear(x, w1, b1).relu(), w2, b2), y)
+        loss = loss_fn(x, y, *params)
         loss.backward()
         optimizer.step()
-        return loss.item()
+        return float(loss.item())
 
     return step
 
 
-def engine_generic_step(data: dict[str, Any]) -> Step:
-    """The same step from generic ops only (@, +, relu, -, *, mean): no fused linear or mse node,
-    so it measures the engine's per-op overhead (more nodes, each with its own rule)."""
-    w1, b1, w2, b2 = (Tensor(data[k].copy(), requires_grad=True) for k in ("w1", "b1", "w2", "b2"))
-    optimizer = SGD([w1, b1, w2, b2], lr=LR)
-    x, y = Tensor(data["x"]), Tensor(data["y"])
-
-    def step() -> float:
-        optimizer.zero_grad()
-        diff = ((x @ w1.T + b1).relu() @ w2.T + b2) - y
-        loss = (diff * diff).mean()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
-
-
-def torch_generic_step(data: dict[str, Any]) -> Step:
+def torch_step(data: dict[str, Any], loss_fn: Callable[..., Any] = torch_fused_loss) -> Step:
     assert torch is not None
-    params = [torch.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
-    w1, b1, w2, b2 = params
+    params = [torch.tensor(data[k], requires_grad=True) for k in PARAMS]
     x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
 
     def step() -> float:
-        diff = ((x @ w1.T + b1).relu() @ w2.T + b2) - y
-        loss = (diff * diff).mean()
+        loss = loss_fn(x, y, *params)
         loss.backward()
-        with torch.no_grad():
-            for p in params:
-                assert p.grad is not None
-                p -= LR * p.grad
-                p.grad = None
-        return loss.item()
+        torch_sgd(params, LR)
+        return float(loss.item())
 
     return step
 
@@ -131,26 +128,6 @@ def numpy_step(data: dict[str, Any]) -> Step:
         w2 -= LR * d_w2
         b2 -= LR * d_b2
         return float(loss)
-
-    return step
-
-
-def torch_step(data: dict[str, Any]) -> Step:
-    assert torch is not None
-    params = [torch.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
-    w1, b1, w2, b2 = params
-    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
-
-    def step() -> float:
-        hidden = torch.nn.functional.linear(x, w1, b1).relu()
-        loss = torch.nn.functional.mse_loss(torch.nn.functional.linear(hidden, w2, b2), y)
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                assert p.grad is not None
-                p -= LR * p.grad
-                p.grad = None
-        return loss.item()
 
     return step
 
@@ -201,12 +178,12 @@ def main() -> None:
         small = size == "small"
         rounds = (20 if args.quick else 200) if small else (5 if args.quick else 30)
         repeat = 20 if small else 3
-        engine, torch_version = (
-            (engine_generic_step, torch_generic_step) if generic else (engine_step, torch_step)
-        )
-        steps = {"engine": engine(data), "numpy": numpy_step(data)}
+        steps = {
+            "engine": engine_step(data, generic_loss) if generic else engine_step(data),
+            "numpy": numpy_step(data),
+        }
         if torch is not None:
-            steps["torch"] = torch_version(data)
+            steps["torch"] = torch_step(data, generic_loss) if generic else torch_step(data)
         ceiling = size == "large" and dtype == np.float32
         if ceiling:
             # The machine's ceiling: a plain NumPy matmul of the first layer's shape, timed in

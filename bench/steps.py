@@ -23,6 +23,17 @@ def optional_torch() -> Any:
         return None
 
 
+def torch_sgd(params: list[Any], lr: float) -> None:
+    """Plain SGD on torch parameters, in place, then forget the gradients (the torch column's
+    update, the same as the engine's SGD and the hand-written NumPy one)."""
+    torch = importlib.import_module("torch")
+    with torch.no_grad():
+        for p in params:
+            assert p.grad is not None
+            p -= lr * p.grad
+            p.grad = None
+
+
 def best_of(steps: dict[str, Step], rounds: int, repeat: int) -> dict[str, float]:
     """Best seconds per step of each candidate, interleaved round by round (the round least
     disturbed by other jobs on a shared machine)."""

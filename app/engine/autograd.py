@@ -153,20 +153,16 @@ def _apply_rule(node: Tensor, g: Value, grads: dict[Tensor, Value], tensor_mode:
     if len(parents) == 2:
         first, second = parents
         need: tuple[bool, ...] = (first.requires_grad, second.requires_grad)
+        values: tuple = (first.data, second.data)
     elif len(parents) == 1:
-        need = (parents[0].requires_grad,)
+        need, values = (parents[0].requires_grad,), (parents[0].data,)
     else:
         need = tuple([p.requires_grad for p in parents])
+        values = tuple([p.data for p in parents])
     if tensor_mode:
         with counters.phase("backward", node._op):
             parent_grads = node._vjp(g, parents, node, node._ctx, need)  # type: ignore[misc]
     else:
-        if len(parents) == 2:
-            values: tuple = (first.data, second.data)
-        elif len(parents) == 1:
-            values = (parents[0].data,)
-        else:
-            values = tuple([p.data for p in parents])
         parent_grads = node._vjp(g, values, node.data, node._ctx, need)  # type: ignore[misc]
         if STATE.rounding is not None:
             # Emulated low precision: gradients are rounded as each op's output is.

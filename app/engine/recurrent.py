@@ -165,20 +165,35 @@ def gru_cell(
 
 
 # --- modules -----------------------------------------------------------------------------------
-def _uniform_params(
+def _gate_params(
     module: Module,
-    names: Sequence[str],
-    shapes: Sequence[tuple[int, ...]],
-    hidden_size: int,
+    suffix: str,
+    gates: int,
+    sizes: tuple[int, int],
+    bias: bool,
     seed: int | np.random.Generator,
     dtype: Any,
 ) -> None:
-    """torch's default RNN init: every weight and bias U(-1/sqrt(H), 1/sqrt(H))."""
+    """weight_ih, weight_hh (and bias_ih, bias_hh, else None) with `suffix`, for `gates` gates of
+    sizes = (input_size, hidden_size), drawn in that order from torch's default RNN init:
+    every weight and bias U(-1/sqrt(H), 1/sqrt(H))."""
+    input_size, hidden_size = sizes
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     bound = 1.0 / np.sqrt(hidden_size)
-    for name, shape in zip(names, shapes, strict=True):
-        value = rng.uniform(-bound, bound, shape).astype(dtype)
-        setattr(module, name, Tensor(value, requires_grad=True, name=name))
+    rows = gates * hidden_size
+    shapes: dict[str, tuple[int, ...]] = {
+        "weight_ih": (rows, input_size),
+        "weight_hh": (rows, hidden_size),
+    }
+    if bias:
+        shapes |= {"bias_ih": (rows,), "bias_hh": (rows,)}
+    for base in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        name = base + suffix
+        value = None
+        if base in shapes:
+            data = rng.uniform(-bound, bound, shapes[base]).astype(dtype)
+            value = Tensor(data, requires_grad=True, name=name)
+        setattr(module, name, value)
 
 
 def _check_sizes(owner: str, input_size: int, hidden_size: int) -> None:
@@ -224,12 +239,7 @@ class _Cell(Module):
     ) -> None:
         _check_sizes(type(self).__name__, input_size, hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        rows = self.gates * hidden_size
-        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if bias else [])
-        shapes = [(rows, input_size), (rows, hidden_size), (rows,), (rows,)]
-        _uniform_params(self, names, shapes[: len(names)], hidden_size, seed, dtype)
-        if not bias:
-            self.bias_ih = self.bias_hh = None
+        _gate_params(self, "", self.gates, (input_size, hidden_size), bias, seed, dtype)
 
     def _weights(self) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
@@ -355,12 +365,7 @@ class _Recurrent(Module):
             raise ValueError(f"{owner}: tbptt_steps must be >= 1 or None, got {tbptt_steps}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.tbptt_steps = bias, batch_first, tbptt_steps
-        rows = self.gates * hidden_size
-        names = ["weight_ih_l0", "weight_hh_l0"] + (["bias_ih_l0", "bias_hh_l0"] if bias else [])
-        shapes = [(rows, input_size), (rows, hidden_size), (rows,), (rows,)]
-        _uniform_params(self, names, shapes[: len(names)], hidden_size, seed, dtype)
-        if not bias:
-            self.bias_ih_l0 = self.bias_hh_l0 = None
+        _gate_params(self, "_l0", self.gates, (input_size, hidden_size), bias, seed, dtype)
 
     def _weights(self) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         return self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0

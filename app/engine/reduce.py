@@ -53,19 +53,10 @@ def _dims(ndim: int, dim: Any, op: str) -> tuple[int, ...]:
     return axes
 
 
-SMALL_EXPAND = 4096  # elements
-
-
 def _expand(g: Value, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Value:
     """Put back the reduced axes of g (as size 1) and broadcast to the input's shape."""
     if not keepdims:
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    if type(g) is np.ndarray and math.prod(shape) <= SMALL_EXPAND:
-        # For small arrays, filling a fresh one costs less than np.broadcast_to's Python-level
-        # view construction; big ones stay zero-copy views.
-        full = np.empty(shape, dtype=g.dtype)
-        full[...] = g
-        return full
     return broadcast_to(g, shape)
 
 

@@ -8,6 +8,7 @@ depend only on positions or on a constant condition, so their rules multiply by 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,9 @@ def unbroadcast(g: Value, shape: tuple[int, ...]) -> Value:
     return g
 
 
+SMALL_BROADCAST = 4096  # elements: below this broadcast_to fills rather than views
+
+
 def broadcast_to(x: Value, shape: tuple[int, ...]) -> Value:
     """Broadcast an ndarray or a Tensor to `shape`."""
     if isinstance(x, Tensor):
@@ -39,6 +43,12 @@ def broadcast_to(x: Value, shape: tuple[int, ...]) -> Value:
             _broadcast_vjp,
             lambda t, xs, out, ctx: np.broadcast_to(t[0], out.shape),
         )
+    if math.prod(shape) <= SMALL_BROADCAST:
+        # For small arrays, filling a fresh one costs less than np.broadcast_to's Python-level
+        # view construction (a gradient rule's hot path); big ones stay zero-copy views.
+        full = np.empty(shape, dtype=x.dtype if isinstance(x, np.ndarray) else np.result_type(x))
+        full[...] = x
+        return full
     return np.broadcast_to(x, shape)
 
 
