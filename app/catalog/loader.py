@@ -60,8 +60,12 @@ def deck_files(path: Path) -> list[Path]:
     raise DeckLoadError([Problem(path, 0, "(path)", "no such file or directory")])
 
 
-def validate_decks(paths: list[Path], registries: Registries) -> list[ParsedDeck]:
-    """Validate every file; raise DeckLoadError listing every problem in every file."""
+def validate_decks(
+    paths: list[Path], registries: Registries, known_cards: frozenset[str] = frozenset()
+) -> list[ParsedDeck]:
+    """Validate every file; raise DeckLoadError listing every problem in every file.
+
+    `known_cards` are card slugs already stored, which `related` lists may also name."""
     parsed: list[ParsedDeck] = []
     problems: list[Problem] = []
     for path in paths:
@@ -73,7 +77,7 @@ def validate_decks(paths: list[Path], registries: Registries) -> list[ParsedDeck
             if meets_standard(path, registries):
                 problems.extend(standard_problems(result, registries))
             parsed.append(result)
-    problems.extend(cross_file_problems(parsed))
+    problems.extend(cross_file_problems(parsed, known_cards))
     if problems:
         raise DeckLoadError(problems)
     return parsed
@@ -83,7 +87,8 @@ def import_decks(
     session: Session, paths: list[Path], registries: Registries | None = None
 ) -> list[DeckResult]:
     """Validate `paths`, then upsert each deck; the caller's transaction makes it all-or-nothing."""
-    parsed = validate_decks(paths, registries or Registries())
+    stored = frozenset(session.scalars(select(Card.slug).where(Card.retired_at.is_(None))))
+    parsed = validate_decks(paths, registries or Registries(), stored)
     problems = [problem for deck in parsed for problem in _slug_conflicts(session, deck)]
     if problems:
         raise DeckLoadError(problems)

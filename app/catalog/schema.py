@@ -71,6 +71,8 @@ class CardSpec(Strict):
     exercise: RegistryName | None = None
     choices: list[ChoiceSpec] = Field(default_factory=list, max_length=8)
     key_points: list[KeyPoint] = Field(default_factory=list, max_length=KEY_POINTS_MAX)
+    # Slugs of cards (in any deck) that a reader of this one should see next.
+    related: list[Slug] = Field(default_factory=list, max_length=8)
 
     @field_validator("key_points")
     @classmethod

@@ -196,8 +196,11 @@ def standard_problems(parsed: ParsedDeck, registries: Registries) -> list[Proble
     return problems
 
 
-def cross_file_problems(decks: list[ParsedDeck]) -> list[Problem]:
-    """Deck slugs and card slugs are unique across every file loaded together."""
+def cross_file_problems(
+    decks: list[ParsedDeck], known_cards: frozenset[str] = frozenset()
+) -> list[Problem]:
+    """Deck slugs and card slugs are unique across every file loaded together, and each card's
+    `related` slugs name other cards among them (or among `known_cards`, already stored)."""
     problems: list[Problem] = []
     deck_owner: dict[str, Path] = {}
     card_owner: dict[str, str] = {}
@@ -213,6 +216,17 @@ def cross_file_problems(decks: list[ParsedDeck]) -> list[Problem]:
             if owner != slug:
                 message = f"card slug {card.slug!r} is also used in deck {owner!r}"
                 problems.append(parsed.problem(("cards", index, "slug"), message))
+    for parsed in decks:
+        for index, card in enumerate(parsed.spec.cards):
+            for position, related in enumerate(card.related):
+                loc = ("cards", index, "related", position)
+                if related == card.slug:
+                    problems.append(parsed.problem(loc, "a card cannot be related to itself"))
+                elif related not in card_owner and related not in known_cards:
+                    problems.append(parsed.problem(loc, f"related card {related!r} does not exist"))
+            for position, related in _repeats(card.related):
+                loc = ("cards", index, "related", position)
+                problems.append(parsed.problem(loc, f"related card {related!r} listed twice"))
     return problems
 
 

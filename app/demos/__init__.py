@@ -4,8 +4,8 @@ Pure NumPy on top of app.engine: nothing here imports the web layer or the datab
 """
 
 # Each module registers its demo on import; one per card of content/backprop.yaml, plus the
-# deck's closing exercise (two_layer_by_hand).
-from app.demos import (  # noqa: F401
+# deck's closing exercise (two_layer_by_hand). Later decks keep theirs in a package each.
+from app.demos import (  # noqa: F401  (they register; later decks are packages)
     activation_memory,
     backward_cost,
     backward_order,

@@ -8,6 +8,8 @@ card pages too, so a reader sees what a demo's evidence is evidence of.
 
 from __future__ import annotations
 
+from app.demos.rule_texts import activations, init_norm, losses
+
 # Gradient rules (reverse mode) of the ops, by op name: "<op>.vjp".
 _VJP_RULES = {
     "add": "add's gradient: g to both inputs, summed over broadcast axes",
@@ -48,11 +50,25 @@ _MECHANISM_RULES = {
     "checkpoint.recompute": "a checkpointed segment keeps no intermediates and replays in backward",
 }
 
-RULES: dict[str, str] = {
-    **{f"{op}.vjp": text for op, text in _VJP_RULES.items()},
-    **{f"{op}.jvp": text for op, text in _JVP_RULES.items()},
-    **_MECHANISM_RULES,
-}
+
+def _merged(*tables: dict[str, str]) -> dict[str, str]:
+    """One table from several; a name two decks define differently is a mistake, not an override."""
+    merged: dict[str, str] = {}
+    for table in tables:
+        for name, text in table.items():
+            if merged.setdefault(name, text) != text:
+                raise ValueError(f"engine rule {name!r} is described twice, differently")
+    return merged
+
+
+RULES: dict[str, str] = _merged(
+    {f"{op}.vjp": text for op, text in _VJP_RULES.items()},
+    {f"{op}.jvp": text for op, text in _JVP_RULES.items()},
+    _MECHANISM_RULES,
+    activations.RULES,
+    init_norm.RULES,
+    losses.RULES,
+)
 
 
 def unknown_rules(names: tuple[str, ...]) -> list[str]:

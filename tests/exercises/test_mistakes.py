@@ -10,11 +10,13 @@ import pytest
 
 from app.exercises import REGISTRY, generate, grade
 from app.exercises.grading import mistake_slips_through
+from tests.exercises import deck_mistakes
 from tests.exercises.helpers import KINDS
 
 SWEEP = range(2000)
 
-# The classics each kind must test (a kind may list more).
+# The classics each kind must test (a kind may list more): the backprop deck's here, each later
+# deck's in tests/exercises/deck_mistakes/<deck>.py.
 REQUIRED = {
     "chain_rule": {"outer_at_x"},
     "linear_backward": {"dX_G_Wt", "dW_Xt_G"},
@@ -29,6 +31,7 @@ REQUIRED = {
     "checkpoint_memory": {"recompute_all", "checkpoints_forgotten"},
     "newton_step": {"gradient_step", "step_sign"},
     "mlp_flops": {"multiply_adds", "backward_like_forward"},
+    **deck_mistakes.REQUIRED,
 }
 
 

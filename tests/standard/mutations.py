@@ -5,140 +5,40 @@ name when an op runs (`make("tanh", ..., tanh_vjp, ...)` reads the module global
 `pointwise.tanh_vjp` changes every tanh recorded afterwards, in demos and tests alike. The bugs
 are the ones people really write: a rule off by 1e-4, a textbook slip (σ′ = 1 − σ, the missing
 factor 2 of the squared error), a term left out, overwrite instead of accumulate.
+
+The backprop deck's rules are broken here; each later deck adds its own in
+tests/standard/deck_mutations/<deck>.py, and MUTATIONS gathers them all.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pytest
 
 from app.engine import arith, autograd, counters, losses, pointwise, reduce
 from app.engine.counters import Counters
 from app.engine.tensor import Tensor
+from tests.standard import deck_mutations
+from tests.standard.mutation_kit import (
+    TOUCHED,
+    Mutation,
+    class_method,
+    jvp_mutation,
+    replace,
+    reset_touched,
+    swap,
+    vjp_mutations,
+    wrong_rule,
+    zeros_like,
+)
 
 # app.engine re-exports the checkpoint function under the module's name, so import the module.
 checkpoint_module = importlib.import_module("app.engine.checkpoint")
 
-SKEW = 1 + 1e-4  # "off by 1e-4 relative": what a tight gradcheck exists to catch
-Patch = Callable[[pytest.MonkeyPatch], None]
-
-# Set when a mutated rule actually changed something during a run. A mutation that changed
-# nothing (the skewed input never needed a gradient, a*a with a and b swapped) is no test of
-# the demo; one that did must turn the demo red.
-TOUCHED = [False]
-
-
-def reset_touched() -> None:
-    """Forget whether the last run met the mutation."""
-    TOUCHED[0] = False
-
-
-def _differs(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return (a is None) != (b is None)
-    a = a.data if isinstance(a, Tensor) else np.asarray(a)
-    b = b.data if isinstance(b, Tensor) else np.asarray(b)
-    return bool(a.shape != b.shape or not np.array_equal(a, b))
-
-
-def _mark_if_changed(right: Any, wrong: Any) -> Any:
-    """Return the wrong result, noting whether it differs from the right one."""
-    pairs = zip(right, wrong, strict=True) if isinstance(right, tuple) else [(right, wrong)]
-    if any(_differs(r, w) for r, w in pairs):
-        TOUCHED[0] = True
-    return wrong
-
-
-@dataclass(frozen=True)
-class Mutation:
-    rule: str
-    name: str
-    apply: Patch
-
-    @property
-    def id(self) -> str:
-        return f"{self.rule}:{self.name}"
-
-
-def _zeros_like(value: Any) -> Any:
-    if isinstance(value, Tensor):
-        return Tensor(np.zeros_like(value.data))
-    return np.zeros_like(value)
-
-
-def _replace(module: ModuleType, attribute: str, make: Callable[[Any], Any]) -> Patch:
-    """A patch that swaps module.attribute for make(original)."""
-
-    def apply(monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(module, attribute, make(getattr(module, attribute)))
-
-    return apply
-
-
-def _swap(module: ModuleType, attribute: str, broken: Callable[..., Any]) -> Patch:
-    """A patch that puts a broken mechanism in place of module.attribute."""
-    return _replace(module, attribute, lambda original: broken)
-
-
-def _skew_vjp(module: ModuleType, attribute: str, input_index: int | None = None) -> Patch:
-    """Scale one input's gradient (every input's when input_index is None) by SKEW."""
-
-    def make(original: Callable[..., tuple]) -> Callable[..., tuple]:
-        def skewed(*args: Any) -> tuple:
-            grads = original(*args)
-            wrong = tuple(
-                g if g is None or (input_index is not None and i != input_index) else g * SKEW
-                for i, g in enumerate(grads)
-            )
-            return _mark_if_changed(grads, wrong)
-
-        return skewed
-
-    return _replace(module, attribute, make)
-
-
-def _skew_jvp(module: ModuleType, attribute: str) -> Patch:
-    def make(original: Callable[..., Any]) -> Callable[..., Any]:
-        def skewed(*args: Any) -> Any:
-            right = original(*args)
-            return _mark_if_changed(right, right * SKEW)
-
-        return skewed
-
-    return _replace(module, attribute, make)
-
-
-def _rule(module: ModuleType, attribute: str, wrong: Callable[..., tuple]) -> Patch:
-    """Replace a rule by a wrong formula: `wrong(original, *args)` has the rule's arguments."""
-
-    def make(original: Callable[..., tuple]) -> Callable[..., tuple]:
-        def mutated(*args: Any) -> tuple:
-            return _mark_if_changed(original(*args), wrong(original, *args))
-
-        return mutated
-
-    return _replace(module, attribute, make)
-
-
-def _vjp_mutations(op: str, module: ModuleType, attribute: str, inputs: int) -> list[Mutation]:
-    rule = f"{op}.vjp"
-    found = [Mutation(rule, "every input's gradient off by 1e-4", _skew_vjp(module, attribute))]
-    if inputs > 1:
-        found += [
-            Mutation(rule, f"input {i}'s gradient off by 1e-4", _skew_vjp(module, attribute, i))
-            for i in range(inputs)
-        ]
-    return found
-
-
-def _jvp_mutation(op: str, module: ModuleType, attribute: str) -> Mutation:
-    return Mutation(f"{op}.jvp", "tangent off by 1e-4", _skew_jvp(module, attribute))
+__all__ = ["MUTATIONS", "TOUCHED", "Mutation", "mutations_of", "reset_touched"]
 
 
 # --- textbook slips in gradient rules ------------------------------------------------------------
@@ -206,7 +106,7 @@ def _add_second_input_dropped(
     a, b = xs
     return (
         arith.unbroadcast(g, a.shape) if need[0] else None,
-        _zeros_like(arith.unbroadcast(g, b.shape)) if need[1] else None,
+        zeros_like(arith.unbroadcast(g, b.shape)) if need[1] else None,
     )
 
 
@@ -224,7 +124,7 @@ def _pow_missing_exponent(
     a, b = xs
     return (
         arith.unbroadcast(g * a ** (b - 1), a.shape) if need[0] else None,
-        _zeros_like(b) if need[1] else None,
+        zeros_like(b) if need[1] else None,
     )
 
 
@@ -353,130 +253,134 @@ def _checkpoint_replay_not_accumulated(original: Callable[..., tuple]) -> Callab
     return vjp
 
 
-def _class_method(cls: type, name: str, make: Callable[[Any], Any]) -> Patch:
-    def apply(monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(cls, name, make(getattr(cls, name)))
-
-    return apply
-
-
-MUTATIONS: list[Mutation] = [
-    *_vjp_mutations("add", arith, "add_vjp", 2),
+BACKPROP_MUTATIONS: list[Mutation] = [
+    *vjp_mutations("add", arith, "add_vjp", 2),
     Mutation(
         "add.vjp",
         "second input gets no gradient",
-        _rule(arith, "add_vjp", _add_second_input_dropped),
+        wrong_rule(arith, "add_vjp", _add_second_input_dropped),
     ),
-    *_vjp_mutations("mul", arith, "mul_vjp", 2),
-    Mutation("mul.vjp", "each input gets g times itself", _rule(arith, "mul_vjp", _mul_swapped)),
-    *_vjp_mutations("pow", arith, "pow_vjp", 1),
+    *vjp_mutations("mul", arith, "mul_vjp", 2),
     Mutation(
-        "pow.vjp", "the exponent's factor b dropped", _rule(arith, "pow_vjp", _pow_missing_exponent)
+        "mul.vjp", "each input gets g times itself", wrong_rule(arith, "mul_vjp", _mul_swapped)
     ),
-    *_vjp_mutations("matmul", arith, "matmul_vjp", 2),
-    *_vjp_mutations("linear", arith, "linear_vjp", 3),
+    *vjp_mutations("pow", arith, "pow_vjp", 1),
+    Mutation(
+        "pow.vjp",
+        "the exponent's factor b dropped",
+        wrong_rule(arith, "pow_vjp", _pow_missing_exponent),
+    ),
+    *vjp_mutations("matmul", arith, "matmul_vjp", 2),
+    *vjp_mutations("linear", arith, "linear_vjp", 3),
     Mutation(
         "linear.vjp",
         "db the batch mean of G, not its sum",
-        _rule(arith, "linear_vjp", _linear_bias_mean),
+        wrong_rule(arith, "linear_vjp", _linear_bias_mean),
     ),
-    *_vjp_mutations("tanh", pointwise, "tanh_vjp", 1),
-    Mutation("tanh.vjp", "tanh′ = 1 − t", _rule(pointwise, "tanh_vjp", _tanh_one_minus_t)),
-    *_vjp_mutations("sigmoid", pointwise, "sigmoid_vjp", 1),
-    Mutation("sigmoid.vjp", "σ′ = 1 − σ", _rule(pointwise, "sigmoid_vjp", _sigmoid_one_minus_s)),
-    Mutation("sigmoid.vjp", "σ′ = 0", _rule(pointwise, "sigmoid_vjp", _sigmoid_zero)),
-    *_vjp_mutations("relu", pointwise, "relu_vjp", 1),
+    *vjp_mutations("tanh", pointwise, "tanh_vjp", 1),
+    Mutation("tanh.vjp", "tanh′ = 1 − t", wrong_rule(pointwise, "tanh_vjp", _tanh_one_minus_t)),
+    *vjp_mutations("sigmoid", pointwise, "sigmoid_vjp", 1),
+    Mutation(
+        "sigmoid.vjp", "σ′ = 1 − σ", wrong_rule(pointwise, "sigmoid_vjp", _sigmoid_one_minus_s)
+    ),
+    Mutation("sigmoid.vjp", "σ′ = 0", wrong_rule(pointwise, "sigmoid_vjp", _sigmoid_zero)),
+    *vjp_mutations("relu", pointwise, "relu_vjp", 1),
     Mutation(
         "relu.vjp",
         "no mask: the gradient passes everywhere",
-        _rule(pointwise, "relu_vjp", _relu_no_mask),
+        wrong_rule(pointwise, "relu_vjp", _relu_no_mask),
     ),
     Mutation(
-        "relu.vjp", "mask z ≥ 0 (1 at zero)", _rule(pointwise, "relu_vjp", _relu_mask_at_zero_one)
+        "relu.vjp",
+        "mask z ≥ 0 (1 at zero)",
+        wrong_rule(pointwise, "relu_vjp", _relu_mask_at_zero_one),
     ),
-    *_vjp_mutations("sum", reduce, "sum_vjp", 1),
-    *_vjp_mutations("mean", reduce, "mean_vjp", 1),
-    Mutation("mean.vjp", "the 1/n forgotten", _rule(reduce, "mean_vjp", _mean_as_sum)),
-    *_vjp_mutations("softmax", reduce, "softmax_vjp", 1),
+    *vjp_mutations("sum", reduce, "sum_vjp", 1),
+    *vjp_mutations("mean", reduce, "mean_vjp", 1),
+    Mutation("mean.vjp", "the 1/n forgotten", wrong_rule(reduce, "mean_vjp", _mean_as_sum)),
+    *vjp_mutations("softmax", reduce, "softmax_vjp", 1),
     Mutation(
         "softmax.vjp",
         "only the diagonal p ⊙ g",
-        _rule(reduce, "softmax_vjp", _softmax_diagonal_only),
+        wrong_rule(reduce, "softmax_vjp", _softmax_diagonal_only),
     ),
-    *_vjp_mutations("log_softmax", reduce, "log_softmax_vjp", 1),
+    *vjp_mutations("log_softmax", reduce, "log_softmax_vjp", 1),
     Mutation(
         "log_softmax.vjp",
         "the − p Σg term forgotten",
-        _rule(reduce, "log_softmax_vjp", _log_softmax_identity),
+        wrong_rule(reduce, "log_softmax_vjp", _log_softmax_identity),
     ),
-    *_vjp_mutations("mse_loss", losses, "mse_vjp", 1),
+    *vjp_mutations("mse_loss", losses, "mse_vjp", 1),
     Mutation(
         "mse_loss.vjp",
         "the ½ convention: (p − t)/n",
-        _rule(losses, "mse_vjp", _mse_half_convention),
+        wrong_rule(losses, "mse_vjp", _mse_half_convention),
     ),
-    _jvp_mutation("add", arith, "add_jvp"),
-    _jvp_mutation("mul", arith, "mul_jvp"),
-    _jvp_mutation("pow", arith, "pow_jvp"),
-    _jvp_mutation("matmul", arith, "matmul_jvp"),
-    _jvp_mutation("tanh", pointwise, "tanh_jvp"),
-    _jvp_mutation("sigmoid", pointwise, "sigmoid_jvp"),
-    _jvp_mutation("sum", reduce, "sum_jvp"),
+    jvp_mutation("add", arith, "add_jvp"),
+    jvp_mutation("mul", arith, "mul_jvp"),
+    jvp_mutation("pow", arith, "pow_jvp"),
+    jvp_mutation("matmul", arith, "matmul_jvp"),
+    jvp_mutation("tanh", pointwise, "tanh_jvp"),
+    jvp_mutation("sigmoid", pointwise, "sigmoid_jvp"),
+    jvp_mutation("sum", reduce, "sum_jvp"),
     Mutation(
-        "autograd.fan_out", "overwrite instead of sum", _swap(autograd, "_add", _fan_out_overwrites)
+        "autograd.fan_out", "overwrite instead of sum", swap(autograd, "_add", _fan_out_overwrites)
     ),
     Mutation(
         "autograd.order",
         "breadth-first, not topological",
-        _swap(autograd, "topological_order", _order_breadth_first),
+        swap(autograd, "topological_order", _order_breadth_first),
     ),
     Mutation(
         "autograd.accumulate",
         "overwrite .grad",
-        _swap(autograd, "_accumulate", _accumulate_overwrites),
+        swap(autograd, "_accumulate", _accumulate_overwrites),
     ),
-    Mutation("autograd.free", "buffers never freed", _swap(autograd, "_free", _never_free)),
+    Mutation("autograd.free", "buffers never freed", swap(autograd, "_free", _never_free)),
     Mutation(
         "autograd.need",
         "every input's gradient computed",
-        _swap(autograd, "_apply_rule", _apply_rule_ignoring_need),
+        swap(autograd, "_apply_rule", _apply_rule_ignoring_need),
     ),
     Mutation(
         "counters.flops",
         "backward FLOPs counted twice",
-        _class_method(Counters, "count_op", _backward_flops_doubled),
+        class_method(Counters, "count_op", _backward_flops_doubled),
     ),
     Mutation(
         "counters.flops",
         "recompute charged to backward",
-        _class_method(Counters, "count_op", _recompute_charged_to_backward),
+        class_method(Counters, "count_op", _recompute_charged_to_backward),
     ),
     Mutation(
         "counters.saved",
         "shared buffers counted twice",
-        _class_method(Counters, "save", _save_without_dedup),
+        class_method(Counters, "save", _save_without_dedup),
     ),
     Mutation(
         "counters.saved",
         "elements counted, not bytes",
-        _class_method(Counters, "save", _save_counts_elements),
+        class_method(Counters, "save", _save_counts_elements),
     ),
     Mutation(
         "checkpoint.recompute",
         "segment keeps its intermediates",
-        _replace(checkpoint_module, "no_grad", _checkpoint_keeps_intermediates),
+        replace(checkpoint_module, "no_grad", _checkpoint_keeps_intermediates),
     ),
     Mutation(
         "checkpoint.recompute",
         "replay gives parameters no .grad",
-        _replace(checkpoint_module, "_vjp", _checkpoint_replay_not_accumulated),
+        replace(checkpoint_module, "_vjp", _checkpoint_replay_not_accumulated),
     ),
     Mutation(
         "checkpoint.recompute",
         "recompute charged to backward",
-        _class_method(Counters, "count_op", _recompute_charged_to_backward),
+        class_method(Counters, "count_op", _recompute_charged_to_backward),
     ),
 ]
+
+
+MUTATIONS: list[Mutation] = [*BACKPROP_MUTATIONS, *deck_mutations.ALL]
 
 
 def mutations_of(rule: str) -> list[Mutation]:

@@ -1,0 +1,1 @@
+"""The activations deck's demos: each module registers one on import."""

@@ -1,0 +1,1 @@
+"""The losses deck's demos: each module registers one on import."""

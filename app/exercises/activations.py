@@ -1,0 +1,1 @@
+"""The activations deck's exercise kinds: each registers on import."""

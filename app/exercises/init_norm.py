@@ -1,0 +1,1 @@
+"""The init_norm deck's exercise kinds: each registers on import."""

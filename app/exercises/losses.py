@@ -1,0 +1,1 @@
+"""The losses deck's exercise kinds: each registers on import."""
