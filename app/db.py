@@ -6,15 +6,24 @@ waited for, up to the busy timeout) before anything is read, and a transaction n
 upgrade a stale read snapshot to a write, which SQLite refuses at once with "database is
 locked". `retry_write` runs a write transaction again until a time budget is spent, then
 raises DatabaseBusy, which the app answers with 503 and Retry-After.
+
+On an SQLite file, `retry_write`'s writers also queue at a WriterGate before BEGIN IMMEDIATE: a
+lock per process, then an flock on a file beside the database, shared by every worker process.
+SQLite's own busy handler polls with sleeps of up to 100 ms, so under 64 writers some waited
+seconds while others came and went (p99 2 s). Behind the gate, the threads of a process queue
+on a lock and one of them per process polls the file lock every millisecond, so writers take
+turns in about the order they came.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +34,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +57,58 @@ class DatabaseBusy(Exception):
     def __init__(self, message: str = "The database is busy; try again shortly.") -> None:
         super().__init__(message)
         self.retry_after = RETRY_AFTER_SECONDS
+
+
+class WriterGate:
+    """One writer at a time across threads and worker processes, for one SQLite file."""
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock_path = lock_path
+        self._thread_lock = threading.Lock()
+
+    @contextmanager
+    def turn(self, timeout_seconds: float) -> Iterator[None]:
+        """Hold the gate for a block; DatabaseBusy when the turn does not come in time."""
+        deadline = time.monotonic() + max(0.0, timeout_seconds)
+        if not self._thread_lock.acquire(timeout=max(0.0, timeout_seconds)):
+            raise DatabaseBusy()
+        try:
+            with self._file_lock(deadline):
+                yield
+        finally:
+            self._thread_lock.release()
+
+    @contextmanager
+    def _file_lock(self, deadline: float) -> Iterator[None]:
+        if fcntl is None:  # not POSIX: the thread lock and SQLite's busy handler remain
+            yield
+            return
+        # Opened per turn, so a forked worker never shares a descriptor (and its lock) with
+        # its parent; closing the file releases the lock even if unlock is never reached.
+        with open(self.lock_path, "a+b") as handle:
+            # Only one thread per process gets here (the thread lock), so polling every
+            # millisecond costs little, and unlike a blocking flock it can give up in time.
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DatabaseBusy() from None
+                    time.sleep(0.001)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# The gate of each SQLite engine, looked up by retry_write from the session's bind.
+_GATES: weakref.WeakKeyDictionary[Engine, WriterGate] = weakref.WeakKeyDictionary()
+
+
+def writer_gate(engine: Engine) -> WriterGate | None:
+    """The engine's WriterGate (SQLite files only), or None."""
+    return _GATES.get(engine)
 
 
 def make_engine(
@@ -86,6 +152,8 @@ def make_engine(
 
     event.listen(engine, "connect", pragmas)
     event.listen(engine, "begin", begin)
+    if not memory:
+        _GATES[engine] = WriterGate(Path(f"{parsed.database}-writer.lock"))
     return engine
 
 
@@ -137,15 +205,21 @@ def retry_write(
     `retry_on` (a concurrent change) at most `max_attempts` times, then the last one is raised.
     """
     deadline = time.monotonic() + budget_seconds
+    bind = session.get_bind()
+    gate = writer_gate(bind) if isinstance(bind, Engine) else None
     conflicts = attempts = 0
     while True:
         attempts += 1
         session.rollback()
         try:
-            begin_write(session)
-            result = work()
-            session.commit()
+            with gate.turn(deadline - time.monotonic()) if gate else nullcontext():
+                begin_write(session)
+                result = work()
+                session.commit()
             return result
+        except DatabaseBusy:
+            session.rollback()
+            raise
         except Exception as error:
             session.rollback()
             left = deadline - time.monotonic()

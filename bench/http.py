@@ -191,6 +191,17 @@ class Samples:
     latencies: list[float] = field(default_factory=list)
     non_2xx: int = 0
     errors: int = 0
+    by_method: dict[str, list[float]] = field(default_factory=dict)
+
+    def split(self) -> str:
+        """p50 / p99 per HTTP method (the study loop's reads and writes apart)."""
+        parts = []
+        for method, values in sorted(self.by_method.items()):
+            ordered = sorted(values)
+            p50 = ordered[len(ordered) // 2] * 1000
+            p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000
+            parts.append(f"{method} p50 {p50:.1f} ms p99 {p99:.1f} ms ({len(values)})")
+        return "; ".join(parts)
 
     def row(self, endpoint: str, tool: str, seconds: float) -> Row:
         ordered = sorted(self.latencies) or [float("nan")]
@@ -213,7 +224,9 @@ async def _timed(client: Any, samples: Samples, method: str, path: str, **kw: An
     except httpx2.TransportError:
         samples.errors += 1
         return None
-    samples.latencies.append(time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    samples.latencies.append(elapsed)
+    samples.by_method.setdefault(method, []).append(elapsed)
     if not response.is_success:
         samples.non_2xx += 1
     return response
@@ -462,6 +475,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the app's database (default: SQLite in a temporary data dir)",
     )
     parser.add_argument("--history", type=int, default=10_000, help="reviews of the heavy user")
+    parser.add_argument(
+        "--only",
+        help="run only the app rows whose endpoint contains this text (e.g. 'study', '/cards/')",
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bare:
@@ -543,10 +560,15 @@ def run(scratch: Path, args: argparse.Namespace, seconds: float, tool: str) -> N
             ("/cards/chain-rule", ">= 25 %", 0.25),
         ]
         for path, target, ratio in targets:
+            if args.only and args.only not in path:
+                continue
             row = drive_get(tool, app.url + path, args.connections, seconds)
             row.target, row.target_ratio = target, ratio
             rows.append(row)
 
+        if args.only and args.only not in "study loop history":
+            print_table(rows, bare_row.rps)
+            return
         slugs = _slugs(app.url)
         tokens = [accounts[name][1] for name in names]
         loop_samples = asyncio.run(study_loop(app.url, tokens, slugs, seconds))
@@ -557,6 +579,9 @@ def run(scratch: Path, args: argparse.Namespace, seconds: float, tool: str) -> N
         rows.append(row)
 
         print_table(rows, bare_row.rps)
+        print(f"  study loop: {loop_samples.split()}")
+        if args.only and args.only not in "history":
+            return
         history(app.url, database_url, accounts[heavy], accounts[fresh], args, seconds)
     finally:
         app.stop()

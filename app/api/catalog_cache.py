@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,6 +60,51 @@ class DeckView:
 
 
 @dataclass(frozen=True)
+class DeckLinkView:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    text: str
+    correct: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class CardLinkView:
+    """A link to another card: the pager's neighbours and the related cards."""
+
+    slug: str
+    number: int
+    question: str
+    deck: DeckLinkView
+
+
+@dataclass(frozen=True)
+class CardPageView:
+    """What the card page shows of a card (templates/card.html), without the ORM; the field
+    names are the ORM card's, so the template reads either."""
+
+    slug: str
+    number: int
+    difficulty: str
+    question: str
+    answer: str
+    deck: DeckLinkView
+    topics: tuple[TopicView, ...]
+    choices: tuple[ChoiceView, ...]
+    key_points: tuple[str, ...]
+    demo_name: str | None
+    demo_params: dict[str, object]
+    retired: bool
+    previous: CardLinkView | None  # the active cards before and after it in its deck
+    following: CardLinkView | None
+    related: tuple[CardLinkView, ...]
+
+
+@dataclass(frozen=True)
 class DeckSummaryView:
     deck: DeckView
     card_count: int
@@ -76,6 +122,7 @@ class CatalogJson:
     card_id_by_slug: dict[str, int]
     deck_view_by_slug: dict[str, DeckSummaryView]
     card_row_by_id: dict[int, CardRowView]
+    card_page_by_slug: dict[str, CardPageView]
 
 
 def catalog_version(session: Session) -> Version:
@@ -88,7 +135,7 @@ def render_catalog(session: Session, version: Version) -> CatalogJson:
     """Render every deck and card with the API's own models (so the JSON is what they say)."""
     summaries = queries.list_decks(session)
     deck_json = [DeckOut.of(summary).model_dump_json().encode() for summary in summaries]
-    cards = session.scalars(queries.with_relations(select(Card)))
+    cards = list(session.scalars(queries.with_relations(select(Card))))
     card_by_id: dict[int, bytes] = {}
     card_id_by_slug: dict[str, int] = {}
     card_row_by_id: dict[int, CardRowView] = {}
@@ -122,7 +169,49 @@ def render_catalog(session: Session, version: Version) -> CatalogJson:
         card_id_by_slug=card_id_by_slug,
         deck_view_by_slug=deck_views,
         card_row_by_id=card_row_by_id,
+        card_page_by_slug=card_pages(cards),
     )
+
+
+def card_pages(cards: Sequence[Card]) -> dict[str, CardPageView]:
+    """Every card's page view; neighbours are the active cards of its deck by (number, id)."""
+    links = {
+        card.slug: CardLinkView(
+            card.slug, card.number, card.question, DeckLinkView(card.deck.slug, card.deck.title)
+        )
+        for card in cards
+    }
+    active = sorted(
+        (c for c in cards if c.retired_at is None), key=lambda c: (c.deck_id, c.number, c.id)
+    )
+    active_slugs = {card.slug for card in active}
+    keys = [(c.deck_id, c.number, c.id) for c in active]
+    pages: dict[str, CardPageView] = {}
+    for card in cards:
+        key = (card.deck_id, card.number, card.id)
+        # The active cards just before and after this key (a retired card has neighbours too).
+        below, above = bisect_left(keys, key), bisect_right(keys, key)
+        before = active[below - 1] if below and keys[below - 1][0] == card.deck_id else None
+        after = active[above] if above < len(keys) and keys[above][0] == card.deck_id else None
+        pages[card.slug] = CardPageView(
+            slug=card.slug,
+            number=card.number,
+            difficulty=card.difficulty,
+            question=card.question,
+            answer=card.answer,
+            deck=links[card.slug].deck,
+            topics=tuple(TopicView(topic.slug) for topic in card.topics),
+            choices=tuple(ChoiceView(c.text, c.correct, c.why) for c in card.choices),
+            key_points=tuple(card.key_points),
+            demo_name=card.demo_name,
+            demo_params=dict(card.demo_params),
+            retired=card.retired_at is not None,
+            previous=links[before.slug] if before else None,
+            following=links[after.slug] if after else None,
+            # A related card retired since is left out: it is no longer taught.
+            related=tuple(links[slug] for slug in card.related if slug in active_slugs),
+        )
+    return pages
 
 
 class CatalogCache:
@@ -176,6 +265,10 @@ class CatalogCache:
         page, more = rows[:limit], len(rows) > limit
         next_cursor = queries.encode_cursor(page[-1]) if more else None
         return _page_json([catalog.card_by_id[row.id] for row in page], next_cursor)
+
+    def card_view(self, session: Session, slug: str) -> CardPageView | None:
+        """The card page's view of the card called `slug` (retired or not); None if none."""
+        return self.get(session).card_page_by_slug.get(slug)
 
     def deck_page(
         self, session: Session, slug: str, filters: queries.CardFilter

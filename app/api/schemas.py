@@ -110,6 +110,7 @@ class CardOut(BaseModel):
     key_points: list[str] = Field(
         description="The 2-5 claims an interviewer listens for; show them after the answer."
     )
+    related: list[str] = Field(description="Slugs of cards, in any deck, to read next.")
     retired: bool
     updated_at: datetime
 
@@ -129,6 +130,7 @@ class CardOut(BaseModel):
             exercise=card.exercise,
             choices=[ChoiceOut(text=c.text, correct=c.correct, why=c.why) for c in card.choices],
             key_points=list(card.key_points),
+            related=list(card.related),
             retired=card.retired_at is not None,
             updated_at=card.updated_at,
         )

@@ -193,6 +193,7 @@ def _card_fields(spec: CardSpec) -> dict[str, Any]:
         "demo_params": dict(spec.demo.params) if spec.demo else {},
         "exercise": spec.exercise,
         "key_points": list(spec.key_points),
+        "related": list(spec.related),
     }
 
 

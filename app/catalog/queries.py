@@ -86,22 +86,6 @@ def get_card(session: Session, slug: str) -> Card | None:
     return session.scalar(with_relations(select(Card).where(Card.slug == slug)))
 
 
-def neighbours(session: Session, card: Card) -> tuple[Card | None, Card | None]:
-    """The active cards just before and after `card` in its deck, by number."""
-    same_deck = select(Card).where(Card.deck_id == card.deck_id, Card.retired_at.is_(None))
-    before = session.scalar(
-        same_deck.where(tuple_(Card.number, Card.id) < (card.number, card.id))
-        .order_by(Card.number.desc(), Card.id.desc())
-        .limit(1)
-    )
-    after = session.scalar(
-        same_deck.where(tuple_(Card.number, Card.id) > (card.number, card.id))
-        .order_by(Card.number, Card.id)
-        .limit(1)
-    )
-    return before, after
-
-
 def list_cards(
     session: Session, filters: CardFilter, *, limit: int | None = 50, cursor: str | None = None
 ) -> CardPage:

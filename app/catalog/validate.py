@@ -18,7 +18,7 @@ from app.catalog.yaml_source import Loc, YamlDocument, parse_yaml
 
 MAX_DECK_BYTES = 2 * 1024 * 1024
 # Bump when the loader's meaning of a file changes, so unchanged files are re-loaded once.
-LOADER_VERSION = "2"
+LOADER_VERSION = "3"  # 3: cards list related cards
 
 
 @dataclass(frozen=True)
@@ -224,9 +224,9 @@ def cross_file_problems(
                     problems.append(parsed.problem(loc, "a card cannot be related to itself"))
                 elif related not in card_owner and related not in known_cards:
                     problems.append(parsed.problem(loc, f"related card {related!r} does not exist"))
-            for position, related in _repeats(card.related):
+            for position, repeated in _repeats(card.related):
                 loc = ("cards", index, "related", position)
-                problems.append(parsed.problem(loc, f"related card {related!r} listed twice"))
+                problems.append(parsed.problem(loc, f"related card {repeated!r} listed twice"))
     return problems
 
 

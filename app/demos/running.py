@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.demos.base import Demo
+from app.demos.base import Demo, DemoParams
 from app.demos.registry import get_demo
 
 
@@ -28,6 +28,14 @@ def run_demo(name: str, defaults: Mapping[str, Any], overrides: Iterable[tuple[s
 
     Raises UnknownDemo for a bad name and DemoParamsError for bad or out-of-range params.
     """
+    return get_demo(name).run(validated_params(name, defaults, overrides))
+
+
+def validated_params(
+    name: str, defaults: Mapping[str, Any], overrides: Iterable[tuple[str, str]]
+) -> DemoParams:
+    """Demo `name`'s params model from `defaults` updated by string `overrides` (the errors of
+    run_demo)."""
     spec = get_demo(name)
     params = dict(defaults)
     given: set[str] = set()
@@ -37,6 +45,6 @@ def run_demo(name: str, defaults: Mapping[str, Any], overrides: Iterable[tuple[s
         given.add(key)
         params[key] = value
     try:
-        return spec.run_with(params)
+        return spec.params.model_validate(params)
     except ValidationError as error:
         raise DemoParamsError(describe_errors(error)) from None

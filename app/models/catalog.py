@@ -83,6 +83,8 @@ class Card(Base):
     exercise: Mapped[str | None] = mapped_column(String(100))
     # The 2-5 claims an interviewer listens for; shown after the answer, used by mock interviews.
     key_points: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Slugs of cards (any deck) to read next; the loader checks that they exist.
+    related: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # Retired cards vanished from their file; kept (never deleted) so history survives.
     retired_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

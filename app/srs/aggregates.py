@@ -21,8 +21,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import fsrs
-from sqlalchemy import ColumnElement, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    String,
+    bindparam,
+    case,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.models import Card, ReviewDay, ReviewLog, ReviewTotal, User
@@ -30,12 +40,6 @@ from app.srs.days import study_day
 
 MATURE = fsrs.State.Review.value
 AGAIN = fsrs.Rating.Again.value
-
-
-def _insert(session: Session, table: type[ReviewDay] | type[ReviewTotal]) -> Any:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
 
 
 def record_review(
@@ -51,8 +55,7 @@ def record_review(
 ) -> None:
     """Count one new review: `day` is its study day, `difficulty` its card's difficulty (read
     from the card inside the statement when not given)."""
-    level = _level(card_id, difficulty)
-    _add(session, user_id, day, level, rating, state_before, duration_ms, sign=1)
+    _add(session, user_id, day, card_id, difficulty, rating, state_before, duration_ms, sign=1)
 
 
 def forget_review(
@@ -67,8 +70,7 @@ def forget_review(
     duration_ms: int | None,
 ) -> None:
     """Uncount a review that was removed (undo): the same arguments `record_review` had."""
-    level = _level(card_id, difficulty)
-    _add(session, user_id, day, level, rating, state_before, duration_ms, sign=-1)
+    _add(session, user_id, day, card_id, difficulty, rating, state_before, duration_ms, sign=-1)
 
 
 def _level(card_id: int, difficulty: str | None) -> str | ColumnElement[str]:
@@ -109,11 +111,45 @@ def forget_log(
     )
 
 
+# The two upserts as SQL text: SQLAlchemy cannot cache the compiled form of an insert with
+# on_conflict_do_update, and compiling both on every review was half the cost of writing one.
+# The statements are the same on SQLite and PostgreSQL. The day's streak is the day before's
+# plus one, set when the day becomes a study day; the level is read from the card when the
+# caller does not know it.
+_COUNT_DAY = text(
+    """
+    INSERT INTO review_days (user_id, day, reviews, duration_ms, streak)
+    VALUES (:user_id, :day, 1, :ms, COALESCE((
+        SELECT streak FROM review_days
+        WHERE user_id = :user_id AND day = :yesterday AND reviews > 0
+    ), 0) + 1)
+    ON CONFLICT (user_id, day) DO UPDATE SET
+        reviews = review_days.reviews + 1,
+        duration_ms = review_days.duration_ms + excluded.duration_ms,
+        streak = CASE WHEN review_days.reviews > 0 THEN review_days.streak ELSE excluded.streak END
+    """
+).bindparams(bindparam("day", type_=Date), bindparam("yesterday", type_=Date))
+_COUNT_TOTAL = text(
+    """
+    INSERT INTO review_totals (user_id, difficulty, reviews, duration_ms, mature_reviews,
+                               mature_passed)
+    VALUES (:user_id, COALESCE(:level, (SELECT difficulty FROM cards WHERE id = :card_id)), 1,
+            :ms, :mature, :passed)
+    ON CONFLICT (user_id, difficulty) DO UPDATE SET
+        reviews = review_totals.reviews + 1,
+        duration_ms = review_totals.duration_ms + excluded.duration_ms,
+        mature_reviews = review_totals.mature_reviews + excluded.mature_reviews,
+        mature_passed = review_totals.mature_passed + excluded.mature_passed
+    """
+).bindparams(bindparam("level", type_=String))
+
+
 def _add(
     session: Session,
     user_id: int,
     day: date,
-    difficulty: str | ColumnElement[str],
+    card_id: int,
+    difficulty: str | None,
     rating: int,
     state_before: int | None,
     duration_ms: int | None,
@@ -124,54 +160,10 @@ def _add(
     mature = int(state_before == MATURE) * sign
     passed = int(state_before == MATURE and rating > AGAIN) * sign
     if sign > 0:
-        # The day's streak: the day before's plus one, set when the day becomes a study day.
-        before = (
-            select(ReviewDay.streak)
-            .where(
-                ReviewDay.user_id == user_id,
-                ReviewDay.day == day - timedelta(days=1),
-                ReviewDay.reviews > 0,
-            )
-            .scalar_subquery()
-        )
-        days = _insert(session, ReviewDay).values(
-            user_id=user_id,
-            day=day,
-            reviews=1,
-            duration_ms=ms,
-            streak=func.coalesce(before, 0) + 1,
-        )
-        session.execute(
-            days.on_conflict_do_update(
-                index_elements=[ReviewDay.user_id, ReviewDay.day],
-                set_={
-                    "reviews": ReviewDay.reviews + 1,
-                    "duration_ms": ReviewDay.duration_ms + days.excluded.duration_ms,
-                    "streak": case(
-                        (ReviewDay.reviews > 0, ReviewDay.streak), else_=days.excluded.streak
-                    ),
-                },
-            )
-        )
-        totals = _insert(session, ReviewTotal).values(
-            user_id=user_id,
-            difficulty=difficulty,
-            reviews=1,
-            duration_ms=ms,
-            mature_reviews=mature,
-            mature_passed=passed,
-        )
-        session.execute(
-            totals.on_conflict_do_update(
-                index_elements=[ReviewTotal.user_id, ReviewTotal.difficulty],
-                set_={
-                    "reviews": ReviewTotal.reviews + 1,
-                    "duration_ms": ReviewTotal.duration_ms + totals.excluded.duration_ms,
-                    "mature_reviews": ReviewTotal.mature_reviews + totals.excluded.mature_reviews,
-                    "mature_passed": ReviewTotal.mature_passed + totals.excluded.mature_passed,
-                },
-            )
-        )
+        params = {"user_id": user_id, "day": day, "ms": ms, "card_id": card_id}
+        session.execute(_COUNT_DAY, {**params, "yesterday": day - timedelta(days=1)})
+        counts = {"level": difficulty, "mature": mature, "passed": passed}
+        session.execute(_COUNT_TOTAL, {**params, **counts})
         return
     # Removing: never below zero (a row recounted since, e.g. by rebuild_user, stays sane).
     session.execute(
@@ -187,7 +179,7 @@ def _add(
         update(ReviewTotal)
         .where(
             ReviewTotal.user_id == user_id,
-            ReviewTotal.difficulty == difficulty,
+            ReviewTotal.difficulty == _level(card_id, difficulty),
             ReviewTotal.reviews > 0,
         )
         .values(
@@ -231,9 +223,9 @@ def rebuild_user(session: Session, user: User) -> None:
         for at, rating, before, ms, level in rows
     )
     if days:
-        session.execute(_insert(session, ReviewDay), days)
+        session.execute(insert(ReviewDay), days)
     if totals:
-        session.execute(_insert(session, ReviewTotal), totals)
+        session.execute(insert(ReviewTotal), totals)
 
 
 def count_logs(

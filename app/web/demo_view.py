@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from app.api.catalog_cache import CardPageView
 from app.demos import UnknownDemo, get_demo
-from app.demos.base import Demo, DemoParams, Graph, StepValue
-from app.demos.running import DemoParamsError, run_demo
+from app.demos.base import DemoParams, Graph, StepValue
+from app.demos.running import DemoParamsError, validated_params
 from app.demos.serialize import chart_to_dict
 from app.demos.text import format_number
 from app.models import Card
@@ -236,7 +237,9 @@ def param_fields(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[P
     return fields
 
 
-def card_demo_context(card: Card, query: Iterable[tuple[str, str]]) -> dict[str, Any] | None:
+def card_demo_context(
+    card: Card | CardPageView, query: Iterable[tuple[str, str]]
+) -> dict[str, Any] | None:
     """Everything _demo.html needs for a card's demo; None when the card has no demo."""
     if card.demo_name is None:
         return None
@@ -258,16 +261,31 @@ def demo_context(
     context: dict[str, Any] = {"spec": spec, "status": 200}
     values: dict[str, Any] = {**defaults, **dict(items)}
     try:
-        demo: Demo = run_demo(name, defaults, items)
+        params = validated_params(name, defaults, items)
     except DemoParamsError as error:
         context.update(error=str(error), status=422)
     else:
-        values = demo.params
-        context.update(
-            demo=demo,
-            steps=[(step, value_view(step.value)) for step in demo.steps],
-            charts=[chart_to_dict(chart) for chart in demo.charts],
-            layout=graph_layout(demo.graph) if demo.graph else None,
-        )
+        try:
+            views = demo_views(name, params)
+        except TypeError:  # params with an unhashable field (a list): run it uncached
+            views = demo_views.__wrapped__(name, params)
+        values = views["demo"].params
+        context.update(views)
     context["fields"] = param_fields(params_schema(spec.params), values)
     return context
+
+
+# The views of a demo run, by demo and validated params. A run is a pure function of its params
+# (the seed included), and a card page shows its demo at the card's params on every view, so it
+# is computed once per worker rather than per request. Bounded: each entry holds a few arrays,
+# and visitors choose params.
+@lru_cache(maxsize=128)
+def demo_views(name: str, params: DemoParams) -> dict[str, Any]:
+    """The demo run at `params` and what the page shows of it (steps, charts, graph layout)."""
+    demo = get_demo(name).run(params)
+    return {
+        "demo": demo,
+        "steps": [(step, value_view(step.value)) for step in demo.steps],
+        "charts": [chart_to_dict(chart) for chart in demo.charts],
+        "layout": graph_layout(demo.graph) if demo.graph else None,
+    }

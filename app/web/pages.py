@@ -49,12 +49,13 @@ def deck_page(
 
 
 @router.get("/cards/{slug}", response_class=HTMLResponse)
-def card_page(request: Request, slug: str, session: SessionDep) -> Response:
-    """A card: question, answer to reveal, and its live demo."""
-    card = queries.get_card(session, slug)
+def card_page(request: Request, slug: str, session: SessionDep, cache: CatalogCacheDep) -> Response:
+    """A card: question, answer to reveal, its live demo and related cards (from the rendered
+    catalog, and the demo from the per-worker cache of runs: no ORM loading per request)."""
+    card = cache.card_view(session, slug)
     if card is None:
         raise HTTPException(404, f"There is no card called {slug!r}.")
-    previous, following = queries.neighbours(session, card)
+    previous, following = card.previous, card.following
     demo_ctx = card_demo_context(card, request.query_params.multi_items())
     if demo_ctx is not None:
         demo_ctx["action"] = request.url_for("card_page", slug=slug)

@@ -132,3 +132,31 @@ def test_a_write_that_cannot_get_the_lock_in_time_answers_503_with_retry_after(
             assert db.scalar(select(ReviewLog.id)) is None  # nothing half-written
         # Once the lock is gone, the same request succeeds.
         assert client.post("/api/v1/reviews", json=body, headers=ada.headers).status_code == 201
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_writers_queue_at_the_gate_and_one_held_past_the_budget_answers_503(
+    study_settings: Settings, make_account: Callable[[str], Account]
+) -> None:
+    """The writer gate (app/db.py): another process's turn is an flock on the file beside the
+    database; a review that cannot get its turn within the retry budget answers 503 and writes
+    nothing, and gets through once the turn is free."""
+    import fcntl
+
+    ada = make_account("ada")
+    settings = study_settings.model_copy(update={"write_retry_seconds": 0.3})
+    lock_path = f"{make_url(settings.database_url).database}-writer.lock"
+    with TestClient(create_app(settings)) as client:
+        shown = client.get("/api/v1/study/next", headers=ada.headers).json()
+        body = {"card": shown["card"]["slug"], "rating": 3, "idempotency_key": "gate"}
+        with open(lock_path, "a+b") as other_process:
+            fcntl.flock(other_process, fcntl.LOCK_EX)
+            started = time.monotonic()
+            busy = client.post("/api/v1/reviews", json=body, headers=ada.headers)
+            waited = time.monotonic() - started
+            fcntl.flock(other_process, fcntl.LOCK_UN)
+        assert busy.status_code == 503, busy.text
+        assert 0.3 <= waited < 5, waited  # the budget, not SQLite's busy timeout or forever
+        done = client.post("/api/v1/reviews", json=body, headers=ada.headers)
+        assert done.status_code == 201, done.text
+        assert client.get("/api/v1/reviews", headers=ada.headers).json()[0]["card"] == body["card"]

@@ -79,3 +79,19 @@ def test_a_demo_page_with_bad_params_and_an_unknown_demo(client: TestClient) -> 
     fragment = client.get("/demos/linear_backward/fragment", params={"seed": 3})
     assert fragment.status_code == 200
     assert "site-header" not in fragment.text
+
+
+def test_a_card_page_runs_its_demo_once_per_params_per_worker(loaded_client: TestClient) -> None:
+    """The card's demo at the card's params is the same on every view (a run is a pure function
+    of its params), so it is computed once; other params are another run, bad ones a 422."""
+    from app.web import demo_view
+
+    demo_view.demo_views.cache_clear()
+    first = loaded_client.get(CARD)
+    again = loaded_client.get(CARD)
+    assert first.text == again.text
+    assert demo_view.demo_views.cache_info()[:2] == (1, 1)  # (hits, misses)
+    other = loaded_client.get(CARD + "?seed=5")
+    assert other.status_code == 200 and other.text != first.text
+    assert demo_view.demo_views.cache_info()[:2] == (1, 2)
+    assert loaded_client.get(CARD + "?batch=999").status_code == 422

@@ -1,0 +1,30 @@
+"""Cards list related cards, in any deck, by slug (cards.related).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-04 02:40:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cards") as batch_op:
+        batch_op.add_column(
+            sa.Column("related", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cards") as batch_op:
+        batch_op.drop_column("related")
