@@ -18,7 +18,7 @@ import json
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Row, select, tuple_
 from sqlalchemy.orm import Session
@@ -123,6 +123,8 @@ class CatalogJson:
     deck_view_by_slug: dict[str, DeckSummaryView]
     card_row_by_id: dict[int, CardRowView]
     card_page_by_slug: dict[str, CardPageView]
+    # Pages rendered for visitors not logged in, by (base URL, path, query): app/web/page_cache.
+    pages: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
 
 
 def catalog_version(session: Session) -> Version:
@@ -265,10 +267,6 @@ class CatalogCache:
         page, more = rows[:limit], len(rows) > limit
         next_cursor = queries.encode_cursor(page[-1]) if more else None
         return _page_json([catalog.card_by_id[row.id] for row in page], next_cursor)
-
-    def card_view(self, session: Session, slug: str) -> CardPageView | None:
-        """The card page's view of the card called `slug` (retired or not); None if none."""
-        return self.get(session).card_page_by_slug.get(slug)
 
     def deck_page(
         self, session: Session, slug: str, filters: queries.CardFilter

@@ -11,6 +11,7 @@ from app.catalog import queries
 from app.deps import CatalogCacheDep, NowDep, SessionDep, SlugQuery
 from app.srs.overview import user_overview
 from app.web.demo_view import card_demo_context
+from app.web.page_cache import cached_page
 from app.web.render import render
 from app.web.viewer import page_user
 
@@ -40,29 +41,50 @@ def deck_page(
     """A deck's cards, filtered by difficulty and topic, with its checklist (from the rendered
     catalog: no ORM loading per request)."""
     filters = queries.CardFilter(deck=slug, difficulty=difficulty, topic=topic)
-    found = cache.deck_page(session, slug, filters)
-    if found is None:
-        raise HTTPException(404, f"There is no deck called {slug!r}.")
-    summary, cards = found
-    context = {"summary": summary, "deck": summary.deck, "cards": cards, "filters": filters}
-    return render(request, "deck.html", context)
+
+    def page() -> Response:
+        found = cache.deck_page(session, slug, filters)
+        if found is None:
+            raise HTTPException(404, f"There is no deck called {slug!r}.")
+        summary, cards = found
+        context = {"summary": summary, "deck": summary.deck, "cards": cards, "filters": filters}
+        return render(request, "deck.html", context)
+
+    catalog = cache.get(session)
+    summary = catalog.deck_view_by_slug.get(slug)
+    # Only the deck's own topics are kept: any other topic is an empty list, rendered.
+    if summary is None or topic not in {None, *(t.slug for t in summary.deck.topics)}:
+        return page()
+    return cached_page(request, catalog, page)
 
 
 @router.get("/cards/{slug}", response_class=HTMLResponse)
 def card_page(request: Request, slug: str, session: SessionDep, cache: CatalogCacheDep) -> Response:
     """A card: question, answer to reveal, its live demo and related cards (from the rendered
     catalog, and the demo from the per-worker cache of runs: no ORM loading per request)."""
-    card = cache.card_view(session, slug)
+    catalog = cache.get(session)
+    card = catalog.card_page_by_slug.get(slug)
     if card is None:
         raise HTTPException(404, f"There is no card called {slug!r}.")
-    previous, following = card.previous, card.following
-    demo_ctx = card_demo_context(card, request.query_params.multi_items())
-    if demo_ctx is not None:
-        demo_ctx["action"] = request.url_for("card_page", slug=slug)
-        demo_ctx["fragment"] = request.url_for("card_demo_fragment", slug=slug)
-    context = {"card": card, "previous": previous, "following": following, "demo_ctx": demo_ctx}
-    # 422 when the demo's params were refused (the card and the form still render).
-    return render(request, "card.html", context, status=demo_ctx["status"] if demo_ctx else 200)
+
+    def page() -> Response:
+        assert card is not None
+        demo_ctx = card_demo_context(card, request.query_params.multi_items())
+        if demo_ctx is not None:
+            demo_ctx["action"] = request.url_for("card_page", slug=slug)
+            demo_ctx["fragment"] = request.url_for("card_demo_fragment", slug=slug)
+        context = {
+            "card": card,
+            "previous": card.previous,
+            "following": card.following,
+            "demo_ctx": demo_ctx,
+        }
+        # 422 when the demo's params were refused (the card and the form still render).
+        status = demo_ctx["status"] if demo_ctx else 200
+        return render(request, "card.html", context, status=status)
+
+    # Demo params in the query are the visitor's choice: rendered (the runs are cached).
+    return cached_page(request, catalog, page) if not request.url.query else page()
 
 
 @router.get("/docs", response_class=HTMLResponse)

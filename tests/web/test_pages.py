@@ -129,3 +129,25 @@ def test_head_answers_like_get_without_a_body(loaded_client: TestClient) -> None
         assert head.content == b""
         assert head.headers["content-type"] == get.headers["content-type"]
     assert loaded_client.head("/cards/nope").status_code == 404
+
+
+def test_catalog_pages_are_rendered_once_for_everyone_not_logged_in(
+    loaded_client: TestClient,
+) -> None:
+    from tests.auth.helpers import signup
+
+    first = loaded_client.get("/decks/backprop").text
+    catalog = loaded_client.app.state.catalog_cache._current  # type: ignore[attr-defined]
+    assert loaded_client.get("/decks/backprop").text == first
+    assert loaded_client.get("/cards/chain-rule").status_code == 200
+    assert {path for _, path, _ in catalog.pages} == {"/decks/backprop", "/cards/chain-rule"}
+    # Filters outside the deck's topics, and demo params, are rendered but never kept.
+    assert loaded_client.get("/decks/backprop?topic=nothing-here").status_code == 200
+    assert loaded_client.get("/cards/chain-rule?seed=3").status_code == 200
+    assert len(catalog.pages) == 2
+    # A logged-in reader's page names them (and carries their CSRF token): never shared.
+    assert signup(loaded_client, "ada").status_code == 303
+    mine = loaded_client.get("/decks/backprop").text
+    assert "(ada)" in mine and mine != first
+    loaded_client.cookies.clear()
+    assert loaded_client.get("/decks/backprop").text == first
