@@ -110,8 +110,8 @@ def run_backward(
                     if vjp is None:
                         continue
                 _apply_rule(node, g, grads, tensor_mode)
-                if not retain_graph:
-                    _free(node)
+                if not retain_graph and node._has_saved:
+                    _free(node)  # (a node that saved nothing has nothing to free)
     finally:
         STATE.backward_depth -= 1
         STATE.accumulating = outer[0]
@@ -148,14 +148,17 @@ def _apply_rule(node: Tensor, g: Value, grads: dict[Tensor, Value], tensor_mode:
     if node._freed:
         raise RuntimeError(FREED_MESSAGE.format(op=node._op))
     parents = node._parents
-    # Most ops have one or two parents; building these tuples directly is cheaper than a
-    # comprehension, and this runs once per node of every backward.
-    if len(parents) == 2:
+    # Most ops have one or two parents: those cases are written out (tuples built directly, the
+    # results unpacked, which also checks their count), since this runs once per node of every
+    # backward and a generic loop over zip() costs more than the rule of a small op.
+    count = len(parents)
+    if count == 2:
         first, second = parents
         need: tuple[bool, ...] = (first.requires_grad, second.requires_grad)
         values: tuple = (first.data, second.data)
-    elif len(parents) == 1:
-        need, values = (parents[0].requires_grad,), (parents[0].data,)
+    elif count == 1:
+        first = parents[0]
+        need, values = (first.requires_grad,), (first.data,)
     else:
         need = tuple([p.requires_grad for p in parents])
         values = tuple([p.data for p in parents])
@@ -167,9 +170,20 @@ def _apply_rule(node: Tensor, g: Value, grads: dict[Tensor, Value], tensor_mode:
         if STATE.rounding is not None:
             # Emulated low precision: gradients are rounded as each op's output is.
             parent_grads = tuple(None if v is None else STATE.rounding(v) for v in parent_grads)
-    for parent, parent_grad in zip(parents, parent_grads, strict=True):
-        if parent_grad is not None and parent.requires_grad:
-            _add(grads, parent, parent_grad)
+    if count == 2:
+        grad_first, grad_second = parent_grads
+        if grad_first is not None and need[0]:
+            _add(grads, first, grad_first)
+        if grad_second is not None and need[1]:
+            _add(grads, second, grad_second)
+    elif count == 1:
+        (grad_first,) = parent_grads
+        if grad_first is not None and need[0]:
+            _add(grads, first, grad_first)
+    else:
+        for parent, parent_grad in zip(parents, parent_grads, strict=True):
+            if parent_grad is not None and parent.requires_grad:
+                _add(grads, parent, parent_grad)
 
 
 def _add(grads: dict[Tensor, Value], node: Tensor, g: Value) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from app.engine.losses import cross_entropy, mse_loss
 
 # SGD lives in optim.py with the other optimizers; re-exported here, where it used to be.
 from app.engine.optim import SGD as SGD
+from app.engine.optim import zero_grads as zero_grads
 from app.engine.tensor import Tensor
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -142,15 +143,6 @@ class MLP(Module):
             # A residual connection adds the input back where the shapes allow it.
             x = x + h if self.residual and not last and h.shape == x.shape else h
         return x
-
-
-def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """.grad = None for each parameter, or (set_to_none=False) its .grad filled with 0.0."""
-    for p in params:
-        if set_to_none:
-            p.grad = None
-        elif p.grad is not None:
-            p.grad.fill(0.0)
 
 
 def train(

@@ -71,11 +71,8 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: None by default (PyTorch >= 2.0), or zeros in
         place with set_to_none=False (the next step then still applies decay and momentum)."""
-        # One definition of "forget a gradient", shared with Module.zero_grad (imported here, not
-        # at the top: nn.py imports this module to re-export SGD).
-        from app.engine import nn
-
-        nn.zero_grads(self.params, set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter with a .grad; returns closure() if one is given."""
@@ -93,6 +90,16 @@ class Optimizer:
         self, p: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         raise NotImplementedError
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """.grad = None for each parameter, or (set_to_none=False) its .grad filled with 0.0: the one
+    definition of forgetting a gradient, for optimizers and Module.zero_grad alike."""
+    for p in params:
+        if set_to_none:
+            p.grad = None
+        elif p.grad is not None:
+            p.grad.fill(0.0)
 
 
 class SGD(Optimizer):

@@ -75,7 +75,7 @@ def test_out_of_range_params_are_refused(params: dict[str, int]) -> None:
 
 def test_zero_grad_and_sgd_semantics_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     """A zero_grad that fills zeros, or an SGD that steps None grads, fails the demo."""
-    from app.engine import nn, tensor
+    from app.engine import nn, optim, tensor
 
     def zeros_instead(self: tensor.Tensor, set_to_none: bool = True) -> None:
         if self.grad is not None:
@@ -88,7 +88,8 @@ def test_zero_grad_and_sgd_semantics_are_checked(monkeypatch: pytest.MonkeyPatch
             for p in params:
                 zeros_instead(p)
 
-        patch.setattr(nn, "zero_grads", zero_grads)
+        patch.setattr(nn, "zero_grads", zero_grads)  # Module.zero_grad
+        patch.setattr(optim, "zero_grads", zero_grads)  # Optimizer.zero_grad
         demo = get_demo("loss_backward").run_with({})
         failed = {check.claim for check in demo.checks if not check.passed}
         assert any("sets .grad to None" in claim for claim in failed)
