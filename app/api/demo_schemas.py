@@ -42,6 +42,7 @@ class ChartOut(BaseModel):
     kind: Literal["line", "bar", "scatter"]
     log_x: bool
     log_y: bool
+    y_from_zero: bool = Field(description="Start the y axis at 0 (a ratio or share is plotted).")
     series: list[SeriesOut]
 
 

@@ -7,14 +7,17 @@ Pure NumPy on top of app.engine: nothing here imports the web layer or the datab
 # deck's closing exercise (two_layer_by_hand). Later decks keep theirs in a package each.
 from app.demos import (  # noqa: F401  (they register; later decks are packages)
     activation_memory,
+    activations,
     backward_cost,
     backward_order,
     chain_rule,
     checkpointing,
     computational_graph,
+    init_norm,
     jvp_vs_vjp,
     linear_backward,
     loss_backward,
+    losses,
     mlp_gradient,
     relu_backward,
     reverse_vs_forward,

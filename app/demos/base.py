@@ -94,6 +94,9 @@ class Chart:
     kind: Literal["line", "bar", "scatter"] = "line"
     log_x: bool = False
     log_y: bool = False
+    # A ratio or a share is read against 0: the y axis then starts there, not at the data's
+    # minimum (a linear axis only).
+    y_from_zero: bool = False
 
 
 @dataclass(frozen=True)

@@ -126,10 +126,17 @@ def nll_loss(
     picked = input[np.arange(targets.size), safe]
     losses = -picked * row_weight.astype(input.dtype)
     if reduction == "mean":
-        # Every row ignored: 0/0, NaN, as in torch (not a warning turned error).
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return losses.sum() / row_weight.sum()
+        return _counted_mean(losses.sum(), float(row_weight.sum()))
     return _reduce(losses, reduction)
+
+
+def _counted_mean(total: Tensor, count: float) -> Tensor:
+    """total / count for a mean over the rows that count. With none counted (every target
+    ignored) the value is 0/0 = NaN, as torch's, and so is its gradient: 0, not a NaN that
+    an optimizer step would write into every parameter (torch 2.13 gives the same)."""
+    if count == 0:
+        return total * 0.0 + float("nan")
+    return total / count
 
 
 def cross_entropy(
@@ -170,8 +177,7 @@ def cross_entropy(
         if reduction == "mean":
             safe = np.where(kept > 0, targets, 0)
             denominator = kept.sum() if weights is None else (weights[safe] * kept).sum()
-            with np.errstate(invalid="ignore", divide="ignore"):
-                smooth_total = smooth.sum() / denominator
+            smooth_total = _counted_mean(smooth.sum(), float(denominator))
         else:
             smooth_total = _reduce(smooth, reduction)
         return (1 - label_smoothing) * hard + smooth_total * (label_smoothing / classes)
@@ -221,16 +227,22 @@ def binary_cross_entropy(
     input: Tensor, target: Any, weight: Any = None, reduction: str = "mean"
 ) -> Tensor:
     """−[y·log p + (1 − y)·log(1 − p)] for probabilities p, each log clamped at −100 as PyTorch
-    does, so p = 0 or 1 gives a large finite loss instead of inf."""
+    does, so p = 0 or 1 gives a large finite loss instead of inf.
+
+    One difference on purpose: where p(1 − p) < 1e-12, torch 2.13's backward divides by 1e-12
+    instead (its EPSILON), which damps the gradient through a saturated sigmoid (σ(−30) against
+    1 gives −0.094 in float32); this is the exact derivative of the clamped loss (−1 there).
+    """
     _check_reduction("binary_cross_entropy", reduction)
     if ((input.data < 0) | (input.data > 1)).any():
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
     y = _target(target, input, "binary_cross_entropy")
-    # maximum() with a tiny floor keeps log finite where p is exactly 0 or 1; the clamp then
-    # caps the loss as torch does.
-    tiny = np.finfo(input.dtype).tiny
-    log_p = clamp(log(maximum(input, tiny)), min=-100.0)
-    log_not_p = clamp(log(maximum(1 - input, tiny)), min=-100.0)
+    # maximum() with a floor below e^-100 keeps log finite where p is exactly 0 or 1, and the
+    # clamp then caps each log at -100 as torch does. (float32's smallest normal number would
+    # stop the log at -87.3: a saturated σ(30) against 0 would cost 87.3, not torch's 100.)
+    floor = np.asarray(np.exp(-101.0), dtype=input.dtype)
+    log_p = clamp(log(maximum(input, floor)), min=-100.0)
+    log_not_p = clamp(log(maximum(1 - input, floor)), min=-100.0)
     loss = -(y * log_p + (1 - y) * log_not_p)
     if weight is not None:
         loss = loss * np.asarray(weight.data if isinstance(weight, Tensor) else weight, input.dtype)

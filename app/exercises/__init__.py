@@ -5,8 +5,11 @@ Pure NumPy on top of app.engine: nothing here imports the web layer or the datab
 """
 
 from app.exercises import (  # noqa: F401  (they register)
+    activations,
     costs,
+    init_norm,
     layers,
+    losses,
     modes,
     scalars,
     softmax,

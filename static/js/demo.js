@@ -34,7 +34,7 @@
       };
     });
     var text = cssVar("--text", "#1c1f23"), grid = cssVar("--border", "#dfe2e6");
-    var axis = function (title, log) {
+    var axis = function (title, log, fromZero) {
       var ticks = { color: text };
       // Log axes span many decades: 1e-8 reads better than 0.00000001.
       if (log) ticks.callback = function (value) {
@@ -43,7 +43,7 @@
         return Math.abs(exponent) >= 3 ? v.toExponential(0) : String(v);
       };
       return { type: log ? "logarithmic" : "linear", title: { display: true, text: title, color: text },
-               ticks: ticks, grid: { color: grid } };
+               ticks: ticks, grid: { color: grid }, beginAtZero: !log && Boolean(fromZero) };
     };
     var chart = new window.Chart(canvas, {
       type: spec.kind === "bar" ? "bar" : "scatter",
@@ -56,8 +56,8 @@
         plugins: { legend: { labels: { color: text } } },
         scales: spec.kind === "bar"
           ? { x: { title: { display: true, text: spec.x_label, color: text }, ticks: { color: text } },
-              y: axis(spec.y_label, spec.log_y) }
-          : { x: axis(spec.x_label, spec.log_x), y: axis(spec.y_label, spec.log_y) },
+              y: axis(spec.y_label, spec.log_y, spec.y_from_zero) }
+          : { x: axis(spec.x_label, spec.log_x), y: axis(spec.y_label, spec.log_y, spec.y_from_zero) },
       },
     });
     charts.push(chart);

@@ -13,8 +13,11 @@ API = "/api/v1"
 def test_decks_lists_the_backprop_deck_with_counts(loaded_client: TestClient) -> None:
     response = loaded_client.get(f"{API}/decks")
     assert response.status_code == 200
-    [deck] = response.json()
-    assert deck["slug"] == "backprop"
+    decks = response.json()
+    titles = [deck["title"] for deck in decks]
+    assert titles == sorted(titles) and len(decks) >= 4
+    assert all(deck["card_count"] == 15 for deck in decks)
+    [deck] = [deck for deck in decks if deck["slug"] == "backprop"]
     assert deck["card_count"] == 15
     assert deck["cards_by_difficulty"] == {"easy": 5, "medium": 8, "hard": 2}
     assert deck["topics"] == ["chain-rule", "reverse-mode", "activations", "gradients"]
@@ -30,7 +33,8 @@ def test_one_deck_and_an_unknown_deck(loaded_client: TestClient) -> None:
 
 
 def test_hard_cards_are_exactly_the_pages_hard_questions(loaded_client: TestClient) -> None:
-    response = loaded_client.get(f"{API}/cards", params={"difficulty": "hard"})
+    params = {"difficulty": "hard", "deck": "backprop"}
+    response = loaded_client.get(f"{API}/cards", params=params)
     assert response.status_code == 200
     assert [card["slug"] for card in response.json()["items"]] == [
         "jvp-vs-vjp",
@@ -55,9 +59,11 @@ def test_filters_by_topic_deck_and_text(loaded_client: TestClient) -> None:
 
 
 def test_text_search_treats_like_wildcards_literally(loaded_client: TestClient) -> None:
+    every = loaded_client.get(f"{API}/cards", params={"limit": 100}).json()["items"]
     for literal in ("%", "_"):
-        items = loaded_client.get(f"{API}/cards", params={"q": literal}).json()["items"]
-        assert 0 < len(items) < 15  # a wildcard would have matched all 15
+        items = loaded_client.get(f"{API}/cards", params={"q": literal, "limit": 100}).json()
+        items = items["items"]
+        assert 0 < len(items) < len(every)  # a wildcard would have matched every card
         assert all(literal in card["question"] + card["answer"] for card in items)
 
 
@@ -66,7 +72,7 @@ def test_keyset_pages_cover_every_card_once_in_order(loaded_client: TestClient) 
     cursor = None
     pages = 0
     while True:
-        params: dict[str, str | int] = {"limit": 4}
+        params: dict[str, str | int] = {"limit": 4, "deck": "backprop"}
         if cursor:
             params["cursor"] = cursor
         body = loaded_client.get(f"{API}/cards", params=params).json()
@@ -77,6 +83,17 @@ def test_keyset_pages_cover_every_card_once_in_order(loaded_client: TestClient) 
             break
     assert seen == list(range(1, 16))
     assert pages == 4
+    # Across decks too: every card once, each deck's in order, decks in the order they came.
+    cursor, every = None, []
+    while True:
+        params = {"limit": 7, **({"cursor": cursor} if cursor else {})}
+        body = loaded_client.get(f"{API}/cards", params=params).json()
+        every += [(card["deck"], card["number"]) for card in body["items"]]
+        if (cursor := body["next_cursor"]) is None:
+            break
+    assert len(every) == len(set(every)) == 15 * len({deck for deck, _ in every})
+    for deck in {deck for deck, _ in every}:
+        assert [n for d, n in every if d == deck] == list(range(1, 16))
 
 
 def test_a_card_with_its_answer_rendered_and_choices(loaded_client: TestClient) -> None:

@@ -18,6 +18,11 @@ PRIVATE = {
     "home-logged-in": "/",
     "deck": "/decks/backprop",
     "card": "/cards/linear-layer-backward",
+    # One card of each later deck, each with a chart and related cards from other decks.
+    "card-activations": "/cards/gelu-silu-vs-relu",
+    "card-init-norm": "/cards/depth-variance-plot",
+    "card-losses": "/cards/forward-vs-reverse-kl",
+    "deck-losses": "/decks/losses",
     "study": "/study?deck=backprop",
     "quiz": "/quiz?deck=backprop&seed=3",
     "demos": "/demos",

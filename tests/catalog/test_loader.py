@@ -150,22 +150,35 @@ def test_unknown_demo_and_exercise_names_are_refused_once_registries_exist(
     assert load(session, GOOD, registries=ok)[0].startswith("mini: created")
 
 
-def test_the_bundled_backprop_deck_loads_with_fifteen_cards(session: Session) -> None:
-    assert load(session, *deck_files(CONTENT_DIR))[0].startswith("backprop: created, 15 added")
-    cards = list(session.scalars(select(Card).order_by(Card.number)))
-    assert [c.number for c in cards] == list(range(1, 16))
-    assert [c.number for c in cards if c.difficulty == "hard"] == [7, 9]
-    assert all(c.demo_name for c in cards)
-    assert all(3 <= len(c.choices) <= 5 for c in cards)
-    deck = session.scalar(select(Deck).where(Deck.slug == "backprop"))
-    assert deck is not None
-    assert [t.slug for t in deck.topics] == [
+def test_every_bundled_deck_loads_with_fifteen_cards(session: Session) -> None:
+    results = load(session, *deck_files(CONTENT_DIR))
+    assert len(results) == len(deck_files(CONTENT_DIR)) >= 2
+    assert all(", 15 added, 0 updated, 0 retired" in result for result in results), results
+    for deck in session.scalars(select(Deck)):
+        cards = list(
+            session.scalars(select(Card).where(Card.deck_id == deck.id).order_by(Card.number))
+        )
+        assert [c.number for c in cards] == list(range(1, 16)), deck.slug
+        assert all(c.demo_name for c in cards)
+        assert all(3 <= len(c.choices) <= 5 for c in cards)
+        levels = [c.difficulty for c in cards]
+        # About 5 easy, 7 medium and 3 hard, as the deck standard asks.
+        assert 4 <= levels.count("easy") <= 6 and 2 <= levels.count("hard") <= 3, deck.slug
+    backprop = list(
+        session.scalars(
+            select(Card).join(Deck).where(Deck.slug == "backprop").order_by(Card.number)
+        )
+    )
+    assert [c.number for c in backprop if c.difficulty == "hard"] == [7, 9]
+    found = session.scalar(select(Deck).where(Deck.slug == "backprop"))
+    assert found is not None
+    assert [t.slug for t in found.topics] == [
         "chain-rule",
         "reverse-mode",
         "activations",
         "gradients",
     ]
-    assert deck.checklist and deck.advice
+    assert found.checklist and found.advice
 
 
 def test_a_directory_yields_its_yaml_files_in_order(tmp_path: Path) -> None:

@@ -14,14 +14,17 @@ from tests.conftest import CONTENT_DIR
 
 
 def test_the_bundled_decks_pass_validation_against_the_real_registries() -> None:
-    [deck] = validate_decks(deck_files(CONTENT_DIR), catalog_registries())
-    cards = deck.spec.cards
+    decks = validate_decks(deck_files(CONTENT_DIR), catalog_registries())
+    cards = [card for deck in decks for card in deck.spec.cards]
     assert all(card.demo is not None for card in cards)
     used_demos = {card.demo.name for card in cards if card.demo}
     used_exercises = {card.exercise for card in cards if card.exercise}
-    # Every demo belongs to a card, but the deck's closing exercise, which its advice names.
+    # Every demo belongs to a card, but the backprop deck's closing exercise, which its advice
+    # names; every exercise kind belongs to a card.
     assert demo_names() - used_demos == {"two_layer_by_hand"}
-    assert deck.spec.deck.advice_demo == "two_layer_by_hand"
+    advice = {deck.spec.deck.slug: deck.spec.deck.advice_demo for deck in decks}
+    assert advice["backprop"] == "two_layer_by_hand"
+    assert set(advice.values()) <= demo_names()
     assert used_exercises == exercise_kinds()
 
 
