@@ -80,8 +80,8 @@ def test_the_card_page_and_the_api_show_related_cards(
     load(session, mini, write(tmp_path, "other.yaml", other_deck("[]")))
     assert client.get("/api/v1/cards/chain").json()["related"] == ["elsewhere"]
     page = client.get("/cards/chain")  # (422: this test deck's demo params are out of date)
-    assert "Related cards" in page.text
-    assert '/cards/elsewhere"' in page.text and "Other deck 1" in page.text
+    assert "Related cards" in page.text and "Other deck · card 1" in page.text
+    assert '/cards/elsewhere"' in page.text
     assert "Related cards" not in client.get("/cards/linear").text
     # A related card that is retired drops out of the list (it is no longer taught).
     load(
