@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import statistics
 import time
 from collections.abc import Callable
 from functools import partial
@@ -141,7 +140,9 @@ def step_flops(data: dict[str, Any]) -> int:
 
 
 def measure(steps: dict[str, Step], rounds: int, repeat: int, pause: float) -> dict[str, float]:
-    """Median seconds per step of each candidate, interleaved round by round."""
+    """Best seconds per step of each candidate, interleaved round by round: the round least
+    disturbed by other jobs on a shared machine, as bench/steps.best_of takes for the CNN and
+    Transformer tables (a median mixes in whatever else the machine was doing)."""
     times: dict[str, list[float]] = {name: [] for name in steps}
     for step in steps.values():
         for _ in range(3):
@@ -156,7 +157,7 @@ def measure(steps: dict[str, Step], rounds: int, repeat: int, pause: float) -> d
             # Thread pools (torch's OpenMP, OpenBLAS) keep spinning for a while after their
             # last big op and would steal the two cores from whichever candidate runs next.
             time.sleep(pause)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: min(values) for name, values in times.items()}
 
 
 def main() -> None:

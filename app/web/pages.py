@@ -6,12 +6,15 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from app.api.catalog_cache import CatalogCache
 from app.catalog import queries
-from app.deps import CatalogCacheDep, NowDep, SessionDep, SlugQuery
+from app.deps import NowDep, SessionDep, SlugQuery
 from app.srs.overview import user_overview
 from app.web.demo_view import card_demo_context
-from app.web.page_cache import cached_page
+from app.web.page_cache import cached_page, current_catalog, with_session
 from app.web.render import render
 from app.web.viewer import page_user
 
@@ -30,19 +33,18 @@ def home(request: Request, session: SessionDep, now: NowDep) -> Response:
 
 
 @router.get("/decks/{slug}", response_class=HTMLResponse)
-def deck_page(
+async def deck_page(
     request: Request,
     slug: str,
-    session: SessionDep,
-    cache: CatalogCacheDep,
     difficulty: Literal["easy", "medium", "hard"] | None = None,
     topic: SlugQuery = None,
 ) -> Response:
     """A deck's cards, filtered by difficulty and topic, with its checklist (from the rendered
-    catalog: no ORM loading per request)."""
+    catalog: no ORM loading per request, and for visitors not logged in the page itself)."""
     filters = queries.CardFilter(deck=slug, difficulty=difficulty, topic=topic)
+    cache: CatalogCache = request.app.state.catalog_cache
 
-    def page() -> Response:
+    def page(session: Session) -> Response:
         found = cache.deck_page(session, slug, filters)
         if found is None:
             raise HTTPException(404, f"There is no deck called {slug!r}.")
@@ -50,19 +52,18 @@ def deck_page(
         context = {"summary": summary, "deck": summary.deck, "cards": cards, "filters": filters}
         return render(request, "deck.html", context)
 
-    catalog = cache.get(session)
+    catalog = await run_in_threadpool(current_catalog, request)
     summary = catalog.deck_view_by_slug.get(slug)
     # Only the deck's own topics are kept: any other topic is an empty list, rendered.
-    if summary is None or topic not in {None, *(t.slug for t in summary.deck.topics)}:
-        return page()
-    return cached_page(request, catalog, page)
+    known = summary is not None and topic in {None, *(t.slug for t in summary.deck.topics)}
+    return await cached_page(request, catalog, lambda: with_session(request, page), keep=known)
 
 
 @router.get("/cards/{slug}", response_class=HTMLResponse)
-def card_page(request: Request, slug: str, session: SessionDep, cache: CatalogCacheDep) -> Response:
+async def card_page(request: Request, slug: str) -> Response:
     """A card: question, answer to reveal, its live demo and related cards (from the rendered
     catalog, and the demo from the per-worker cache of runs: no ORM loading per request)."""
-    catalog = cache.get(session)
+    catalog = await run_in_threadpool(current_catalog, request)
     card = catalog.card_page_by_slug.get(slug)
     if card is None:
         raise HTTPException(404, f"There is no card called {slug!r}.")
@@ -83,8 +84,8 @@ def card_page(request: Request, slug: str, session: SessionDep, cache: CatalogCa
         status = demo_ctx["status"] if demo_ctx else 200
         return render(request, "card.html", context, status=status)
 
-    # Demo params in the query are the visitor's choice: rendered (the runs are cached).
-    return cached_page(request, catalog, page) if not request.url.query else page()
+    # Demo params in the query are the visitor's choice: rendered, not kept (runs are cached).
+    return await cached_page(request, catalog, page, keep=not request.url.query)
 
 
 @router.get("/docs", response_class=HTMLResponse)
