@@ -2,9 +2,9 @@
 
     python -m tests.standard.mutation_table
 
-A card is listed under a bug when its demo names the bug's rule, ran it (the bug changed
-something) and reported a failed check; "missed" lists cards that ran the bug and stayed green
-(the mutation suite fails on those).
+A card (deck:number) is listed under a bug when its demo names the bug's rule, ran it (the bug
+changed something) and reported a failed check; "missed" lists cards that ran the bug and stayed
+green (the mutation suite fails on those).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from tests.standard.mutations import MUTATIONS, TOUCHED, reset_touched
 
 
 def main() -> None:
-    print(f"{'bug':<62} caught by (card numbers)")
+    print(f"{'bug':<62} caught by (deck:card)")
     print("-" * 100)
     for mutation in MUTATIONS:
-        caught: list[int] = []
-        missed: list[int] = []
+        caught: list[str] = []
+        missed: list[str] = []
         for card in CARDS:
             spec = get_demo(card.demo)
             if mutation.rule not in spec.rules:
@@ -33,10 +33,10 @@ def main() -> None:
             if not TOUCHED[0]:
                 continue
             number = card.spec.number if card.spec else 0
-            (missed if demo.passed else caught).append(number)
-        line = ", ".join(map(str, sorted(caught))) or "-"
+            (missed if demo.passed else caught).append(f"{card.deck}:{number}")
+        line = ", ".join(caught) or "-"
         if missed:
-            line += f"   MISSED by {', '.join(map(str, sorted(missed)))}"
+            line += f"   MISSED by {', '.join(missed)}"
         print(f"{mutation.id:<62} {line}")
 
 
