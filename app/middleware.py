@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +21,8 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, headers: Mapping[str, str]) -> None:
         self.app = app
         self.headers = dict(headers)
+        # Encoded once, as the server wants them: (lower-case name, value) byte pairs.
+        self._raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,9 +31,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    headers.setdefault(name, value)
+                present = {name.lower() for name, _ in message.get("headers", ())}
+                missing = [pair for pair in self._raw if pair[0] not in present]
+                if missing:
+                    message = {**message, "headers": [*message.get("headers", ()), *missing]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -51,9 +53,13 @@ class BrowserSession:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
         auth = None
-        if self.cookie_name in request.cookies and not scope["path"].startswith("/static/"):
-            auth = await run_in_threadpool(self.load, request)
+        # Most requests (API clients, health checks) send no cookie at all: look before parsing.
+        if not scope["path"].startswith("/static/") and any(
+            name == b"cookie" for name, _ in scope.get("headers", ())
+        ):
+            request = Request(scope)
+            if self.cookie_name in request.cookies:
+                auth = await run_in_threadpool(self.load, request)
         scope.setdefault("state", {})["auth"] = auth
         await self.app(scope, receive, send)
