@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 
 from app.engine import SGD, Tensor, count, linear, mse_loss
 from bench import attention_step, conv_step
-from bench.steps import torch_sgd
+from bench.steps import best_of, torch_sgd
 
 
 def _optional_torch() -> Any:
@@ -139,27 +138,6 @@ def step_flops(data: dict[str, Any]) -> int:
     return 2 * (counter.flops["forward"]["linear"] + counter.flops["backward"]["linear"])
 
 
-def measure(steps: dict[str, Step], rounds: int, repeat: int, pause: float) -> dict[str, float]:
-    """Best seconds per step of each candidate, interleaved round by round: the round least
-    disturbed by other jobs on a shared machine, as bench/steps.best_of takes for the CNN and
-    Transformer tables (a median mixes in whatever else the machine was doing)."""
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for step in steps.values():
-        for _ in range(3):
-            step()  # warm up caches, the allocator and torch's dispatcher
-    for _ in range(rounds):
-        for name, step in steps.items():
-            step()  # untimed: brings this candidate's arrays back into cache
-            start = time.perf_counter()
-            for _ in range(repeat):
-                step()
-            times[name].append((time.perf_counter() - start) / repeat)
-            # Thread pools (torch's OpenMP, OpenBLAS) keep spinning for a while after their
-            # last big op and would steal the two cores from whichever candidate runs next.
-            time.sleep(pause)
-    return {name: min(values) for name, values in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke test")
@@ -190,7 +168,7 @@ def main() -> None:
             # The machine's ceiling: a plain NumPy matmul of the first layer's shape, timed in
             # the same rounds as the steps so both see the same noise.
             steps["matmul"] = partial(np.matmul, data["x"], data["w1"].T)
-        t = measure(steps, rounds, repeat, pause=0.0 if small else 0.02)
+        t = best_of(steps, rounds, repeat, pause=0.0 if small else 0.02)
         name = f"{size} {np.dtype(dtype).name}" + (" ops" if generic else "")
         torch_cols = (
             f"{t['torch'] * 1e6:>9.0f}us{t['torch'] / t['engine']:>10.2f}x"

@@ -34,19 +34,29 @@ def torch_sgd(params: list[Any], lr: float) -> None:
             p.grad = None
 
 
-def best_of(steps: dict[str, Step], rounds: int, repeat: int) -> dict[str, float]:
+def best_of(
+    steps: dict[str, Step], rounds: int, repeat: int, pause: float = 0.0
+) -> dict[str, float]:
     """Best seconds per step of each candidate, interleaved round by round (the round least
-    disturbed by other jobs on a shared machine)."""
+    disturbed by other jobs on a shared machine).
+
+    Each round starts with one untimed step, which brings that candidate's arrays back into
+    cache; `pause` seconds after each candidate let thread pools (torch's OpenMP, OpenBLAS) stop
+    spinning after their last big op, so they do not steal the cores from the next candidate.
+    """
     best = dict.fromkeys(steps, float("inf"))
     for step in steps.values():
         for _ in range(3):
-            step()  # warm up caches and the allocator
+            step()  # warm up caches, the allocator and torch's dispatcher
     for _ in range(rounds):
         for name, step in steps.items():
+            step()
             start = time.perf_counter()
             for _ in range(repeat):
                 step()
             best[name] = min(best[name], (time.perf_counter() - start) / repeat)
+            if pause:
+                time.sleep(pause)
     return best
 
 

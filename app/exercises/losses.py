@@ -18,13 +18,14 @@ from app.demos.base import Step
 from app.engine import Tensor, sigmoid, softmax
 from app.engine import losses as L
 from app.exercises.base import AnswerField, Exercise, Given, Mistake, Numbers, register
+from app.exercises.softmax import draw_weights, onehot
 from app.exercises.text import number
 
 # σ(ln(p/(1 − p))) = p: logits whose sigmoid is a tenth, a fifth or a half.
 SIGMOID_VALUES = (0.1, 0.2, 0.5, 0.8, 0.9)
 LOGIT_TEX = {0.1: r"\ln\tfrac19", 0.2: r"\ln\tfrac14", 0.5: "0", 0.8: r"\ln 4", 0.9: r"\ln 9"}
-# e^z for K = 3 or 4 classes: small integers whose sum is 4, 5, 8 or 10, so softmax is short.
-WEIGHTS3 = [w for w in itertools.product(range(1, 6), repeat=3) if sum(w) in (4, 5, 10)]
+# e^z for K = 4 classes: small integers whose sum is 4, 5, 8 or 10, so softmax is short (K = 3
+# uses the softmax exercise's table).
 WEIGHTS4 = [w for w in itertools.product(range(1, 6), repeat=4) if sum(w) in (4, 5, 8, 10)]
 PAD = -100
 
@@ -122,13 +123,9 @@ def multilabel_bce_gradient(rng: np.random.Generator, seed: int) -> Exercise:
 
 
 # --- label smoothing -----------------------------------------------------------------------------
-def _onehot(v: Mapping[str, Any]) -> np.ndarray:
-    return np.asarray(np.eye(v["Z"].shape[1])[v["y"].astype(int)])
-
-
 def _smoothed(v: Mapping[str, Any], spread_over_others: bool = False) -> np.ndarray:
     eps, k = float(v["epsilon"]), v["Z"].shape[1]
-    y = _onehot(v)
+    y = onehot(v)
     if spread_over_others:
         return np.asarray((1 - eps) * y + (1 - y) * eps / (k - 1))
     return np.asarray((1 - eps) * y + eps / k)
@@ -143,7 +140,7 @@ SMOOTHING_MISTAKES = (
     Mistake(
         "smoothing_forgotten",
         "used the one-hot target: the gradient (P − Y)/B without smoothing",
-        lambda v: {"dZ": (_softmax_rows(v["Z"]) - _onehot(v)) / 2},
+        lambda v: {"dZ": (_softmax_rows(v["Z"]) - onehot(v)) / 2},
     ),
     Mistake(
         "no_mean",
@@ -162,7 +159,7 @@ SMOOTHING_MISTAKES = (
 def smoothed_ce_gradient(rng: np.random.Generator, seed: int) -> Exercise:
     """2 rows of 4 logits, logs of small integers; ε from a short list; class-index targets."""
     batch, classes = 2, 4
-    weights = np.array([WEIGHTS4[int(i)] for i in rng.integers(len(WEIGHTS4), size=batch)], float)
+    weights = draw_weights(rng, batch, WEIGHTS4)
     targets = rng.integers(classes, size=batch)
     eps = Numbers(rng).pick([0.1, 0.2, 0.4])
     z0 = np.log(weights)
@@ -275,7 +272,7 @@ def huber_gradient(rng: np.random.Generator, seed: int) -> Exercise:
 
 # --- class-weighted cross-entropy ----------------------------------------------------------------
 def _weighted_parts(v: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    p, y = _softmax_rows(v["Z"]), _onehot(v)
+    p, y = _softmax_rows(v["Z"]), onehot(v)
     row_w = v["w"][v["y"].astype(int)]
     return p - y, row_w, y
 
@@ -309,9 +306,7 @@ def weighted_ce_gradient(rng: np.random.Generator, seed: int) -> Exercise:
     """2 rows of 3 logits (logs of small integers), integer class weights, class indices."""
     batch, classes = 2, 3
     for _ in range(1000):
-        weights = np.array(
-            [WEIGHTS3[int(i)] for i in rng.integers(len(WEIGHTS3), size=batch)], float
-        )
+        weights = draw_weights(rng, batch)
         targets = rng.integers(classes, size=batch)
         w = rng.integers(1, 5, size=classes).astype(np.float64)
         z0 = np.log(weights)
@@ -389,7 +384,7 @@ PADDED_MISTAKES = (
 def padded_ce_gradient(rng: np.random.Generator, seed: int) -> Exercise:
     """3 token rows of 3 logits (logs of small integers), one target replaced by −100."""
     rows, classes = 3, 3
-    weights = np.array([WEIGHTS3[int(i)] for i in rng.integers(len(WEIGHTS3), size=rows)], float)
+    weights = draw_weights(rng, rows)
     targets = rng.integers(classes, size=rows)
     targets[int(rng.integers(rows))] = PAD
     z0 = np.log(weights)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,12 +17,20 @@ from app.exercises.base import AnswerField, Exercise, Given, Mistake, register
 WEIGHTS = [w for w in itertools.product(range(1, 6), repeat=3) if sum(w) in (4, 5, 10)]
 
 
+def draw_weights(
+    rng: np.random.Generator, rows: int, table: Sequence[tuple[int, ...]] = WEIGHTS
+) -> np.ndarray:
+    """`rows` rows of e^logits drawn from `table` (the logits are their logs): float (rows, K)."""
+    return np.array([table[int(i)] for i in rng.integers(len(table), size=rows)], float)
+
+
 def _probabilities(v: Mapping[str, Any]) -> np.ndarray:
     weights = np.exp(v["Z"])
     return np.asarray(weights / weights.sum(axis=1, keepdims=True))
 
 
-def _onehot(v: Mapping[str, Any]) -> np.ndarray:
+def onehot(v: Mapping[str, Any]) -> np.ndarray:
+    """The one-hot rows of the class indices v['y'], as wide as v['Z']."""
     return np.asarray(np.eye(v["Z"].shape[1])[v["y"].astype(int)])
 
 
@@ -30,12 +38,12 @@ SOFTMAX_MISTAKES = (
     Mistake(
         "no_mean",
         "forgot the 1/B of the mean: P − Y",
-        lambda v: {"dZ": _probabilities(v) - _onehot(v)},
+        lambda v: {"dZ": _probabilities(v) - onehot(v)},
     ),
     Mistake(
         "wrong_sign",
         "wrote Y − P: the gradient with its sign flipped",
-        lambda v: {"dZ": (_onehot(v) - _probabilities(v)) / len(v["y"])},
+        lambda v: {"dZ": (onehot(v) - _probabilities(v)) / len(v["y"])},
     ),
     Mistake(
         "softmax_by_columns",
@@ -54,7 +62,7 @@ SOFTMAX_MISTAKES = (
 def softmax_cross_entropy(rng: np.random.Generator, seed: int) -> Exercise:
     """Two rows of three logits chosen as logs of small integers, and class-index targets."""
     batch, classes = 2, 3
-    weights = np.array([WEIGHTS[int(i)] for i in rng.integers(len(WEIGHTS), size=batch)], float)
+    weights = draw_weights(rng, batch)
     targets = rng.integers(classes, size=batch)
     z0 = np.log(weights)
 
