@@ -1,5 +1,6 @@
 """Card 9: identity + MSE, sigmoid + binary cross-entropy and softmax + cross-entropy all give
-the logits the gradient (prediction − target) / n; the activation is chosen with the loss."""
+the logits a gradient proportional to prediction − target (2(z − y)/n for MSE, (p − y)/n for the
+two cross-entropies); the activation is chosen with the loss."""
 
 from __future__ import annotations
 
@@ -93,7 +94,8 @@ def output_activations(params: OutputActivationsParams) -> Demo:
         steps=steps,
         checks=checks,
         summary=(
-            "Each matched pair hands the logits (prediction − target) scaled by 1/n: the "
+            "Each matched pair hands the logits prediction − target, over n (and times 2 for "
+            "MSE): the "
             "activation's derivative cancels against the loss's, so no saturated output stalls "
             "learning."
         ),

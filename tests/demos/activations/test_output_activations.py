@@ -1,4 +1,4 @@
-"""output_activations: each matched pair gives (prediction − target)/n."""
+"""output_activations: each matched pair gives prediction − target over n (2× for MSE)."""
 
 from __future__ import annotations
 
