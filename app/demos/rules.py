@@ -8,7 +8,7 @@ card pages too, so a reader sees what a demo's evidence is evidence of.
 
 from __future__ import annotations
 
-from app.demos.rule_texts import activations, init_norm, losses
+from app.demos.rule_texts import activations, cnn, init_norm, losses, optimization, regularization
 
 # Gradient rules (reverse mode) of the ops, by op name: "<op>.vjp".
 _VJP_RULES = {
@@ -68,6 +68,9 @@ RULES: dict[str, str] = _merged(
     activations.RULES,
     init_norm.RULES,
     losses.RULES,
+    optimization.RULES,
+    regularization.RULES,
+    cnn.RULES,
 )
 
 

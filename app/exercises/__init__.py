@@ -6,11 +6,14 @@ Pure NumPy on top of app.engine: nothing here imports the web layer or the datab
 
 from app.exercises import (  # noqa: F401  (they register)
     activations,
+    cnn,
     costs,
     init_norm,
     layers,
     losses,
     modes,
+    optimization,
+    regularization,
     scalars,
     softmax,
     training,

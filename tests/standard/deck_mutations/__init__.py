@@ -1,6 +1,20 @@
 """Each deck's deliberate engine bugs, one module per deck, each exporting MUTATIONS."""
 
-from tests.standard.deck_mutations import activations, init_norm, losses
+from tests.standard.deck_mutations import (
+    activations,
+    cnn,
+    init_norm,
+    losses,
+    optimization,
+    regularization,
+)
 from tests.standard.mutation_kit import Mutation
 
-ALL: list[Mutation] = [*activations.MUTATIONS, *init_norm.MUTATIONS, *losses.MUTATIONS]
+ALL: list[Mutation] = [
+    *activations.MUTATIONS,
+    *init_norm.MUTATIONS,
+    *losses.MUTATIONS,
+    *optimization.MUTATIONS,
+    *regularization.MUTATIONS,
+    *cnn.MUTATIONS,
+]

@@ -1,0 +1,1 @@
+"""The cnn deck's demos: each module registers one on import."""

@@ -1,0 +1,1 @@
+"""The optimization deck's demos: each module registers one on import."""

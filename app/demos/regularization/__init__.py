@@ -1,0 +1,1 @@
+"""The regularization deck's demos: each module registers one on import."""

@@ -1,0 +1,5 @@
+"""The optimization deck's deliberate engine bugs."""
+
+from tests.standard.mutation_kit import Mutation
+
+MUTATIONS: list[Mutation] = []
