@@ -22,19 +22,23 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_app_settings(request: Request) -> Settings:
+# The small dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the
+# threadpool, a thread hop per dependency per request for what is an attribute read.
+
+
+async def get_app_settings(request: Request) -> Settings:
     """The Settings the app was created with (tests pass their own to create_app)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The current UTC time from the app's clock (tests pass a clock they control)."""
     clock: Clock = request.app.state.clock
     return clock()
 
 
-def get_catalog_cache(request: Request) -> CatalogCache:
+async def get_catalog_cache(request: Request) -> CatalogCache:
     """The app's rendered catalog (see app/api/catalog_cache.py)."""
     cache: CatalogCache = request.app.state.catalog_cache
     return cache

@@ -59,4 +59,9 @@ def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
 
 
 ApiUserDep = Annotated[User, Depends(api_user)]
-SessionInfoDep = Annotated[SessionInfo | None, Depends(current_session)]
+async def _current_session(request: Request) -> SessionInfo | None:
+    """current_session as a dependency: async, so FastAPI does not hop to the threadpool for it."""
+    return current_session(request)
+
+
+SessionInfoDep = Annotated[SessionInfo | None, Depends(_current_session)]

@@ -8,7 +8,19 @@ from functools import lru_cache
 from typing import Any
 
 import fsrs
-from sqlalchemy import ColumnElement, Float, Select, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, joinedload
 
 from app.catalog.queries import CardFilter, active_card_conditions
@@ -53,20 +65,27 @@ class NextCard:
     learn_ahead: bool = False  # shown before its step is due: nothing else was left
 
 
-def _visible(now: datetime) -> ColumnElement[bool]:
+def _visible(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return and_(
         CardState.suspended.is_(False),
         or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
     )
 
 
+# The study path's statements are built once with bound parameters: building a statement (and
+# its cache key) costs SQLAlchemy more than running it, on every request.
+_DONE_TODAY = select(
+    func.count().filter(ReviewLog.state_before.is_(None)),
+    func.count().filter(ReviewLog.state_before == fsrs.State.Review.value),
+).where(
+    ReviewLog.user_id == bindparam("user_id"),
+    ReviewLog.reviewed_at >= bindparam("start", type_=UTCDateTime()),
+)
+
+
 def _done_today(session: Session, user_id: int, start: datetime) -> tuple[int, int]:
     """(new cards introduced, review-state cards reviewed) since `start`."""
-    query = select(
-        func.count().filter(ReviewLog.state_before.is_(None)),
-        func.count().filter(ReviewLog.state_before == fsrs.State.Review.value),
-    ).where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= start)
-    new, reviews = session.execute(query).one()
+    new, reviews = session.execute(_DONE_TODAY, {"user_id": user_id, "start": start}).one()
     return int(new), int(reviews)
 
 
@@ -153,15 +172,7 @@ def next_card(
         if row is None:
             return None
         card_id, version, ahead = row.card_id, row.version, True
-    card = (
-        session.scalars(
-            select(Card)
-            .where(Card.id == card_id)
-            .options(joinedload(Card.deck), joinedload(Card.topics), joinedload(Card.choices))
-        )
-        .unique()
-        .one()
-    )
+    card = session.scalars(_CARD_BY_ID, {"card_id": card_id}).unique().one()
     scheduler = scheduler_for(
         user_id=user.id,
         card_id=card_id,
@@ -171,6 +182,13 @@ def next_card(
     )
     outcomes = preview(scheduler, fsrs_card(row, now=now), now=now)
     return NextCard(card, row, outcomes, due_left + int(ahead), new_left, learn_ahead=ahead)
+
+
+_CARD_BY_ID = (
+    select(Card)
+    .where(Card.id == bindparam("card_id"))
+    .options(joinedload(Card.deck), joinedload(Card.topics), joinedload(Card.choices))
+)
 
 
 def _seconds(dialect: str, column: InstrumentedAttribute[datetime | None]) -> ColumnElement[float]:
@@ -282,20 +300,28 @@ def _first_new(
     return card_id, version or 0, min(quota, int(count))
 
 
-def _learn_ahead(
-    session: Session, user_id: int, now: datetime, filters: StudyFilter
-) -> CardState | None:
-    """The learning or relearning card due soonest within LEARN_AHEAD, if any."""
-    return session.scalars(
+@lru_cache(maxsize=128)
+def _learn_ahead_query(filters: StudyFilter) -> Select[Any]:
+    """The learn-ahead query, built once per filter."""
+    now = bindparam("now", type_=UTCDateTime())
+    return (
         select(CardState)
         .join(Card, CardState.card_id == Card.id)
         .where(
-            CardState.user_id == user_id,
+            CardState.user_id == bindparam("user_id"),
             CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
-            CardState.due <= now + LEARN_AHEAD,
+            CardState.due <= bindparam("horizon", type_=UTCDateTime()),
             _visible(now),
         )
         .where(*active_card_conditions(filters))
         .order_by(CardState.due, Card.id)
         .limit(1)
-    ).first()
+    )
+
+
+def _learn_ahead(
+    session: Session, user_id: int, now: datetime, filters: StudyFilter
+) -> CardState | None:
+    """The learning or relearning card due soonest within LEARN_AHEAD, if any."""
+    params = {"user_id": user_id, "now": now, "horizon": now + LEARN_AHEAD}
+    return session.scalars(_learn_ahead_query(filters), params).first()

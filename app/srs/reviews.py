@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import fsrs
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,21 +88,25 @@ class _Review:
     difficulty: str
 
 
+# Built once with bound parameters: building a statement costs SQLAlchemy more than running it.
+_STATE_FOR_UPDATE = (
+    select(CardState)
+    .where(CardState.user_id == bindparam("user_id"), CardState.card_id == bindparam("card_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_BY_KEY = select(ReviewLog).where(
+    ReviewLog.user_id == bindparam("user_id"), ReviewLog.idempotency_key == bindparam("key")
+)
+
+
 def _record(session: Session, review: _Review, *, retention: float, fuzzing: bool) -> ReviewOutcome:
     # The state row is written by the first review (a new card has none); until then it is the
     # defaults. On SQLite the transaction already holds the write lock (begin_write).
-    row = session.scalar(
-        select(CardState)
-        .where(CardState.user_id == review.user_id, CardState.card_id == review.card_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    ids = {"user_id": review.user_id, "card_id": review.card_id}
+    row = session.scalar(_STATE_FOR_UPDATE, ids)
     if review.key is not None:
-        earlier = session.scalar(
-            select(ReviewLog).where(
-                ReviewLog.user_id == review.user_id, ReviewLog.idempotency_key == review.key
-            )
-        )
+        earlier = session.scalar(_BY_KEY, {"user_id": review.user_id, "key": review.key})
         if earlier is not None:
             if (earlier.card_id, earlier.rating) != (review.card_id, review.rating):
                 raise StudyConflict("This idempotency_key was already used for another review.")
