@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.api.schemas import CardOut, error_responses
 from app.api.study_schemas import ButtonOut, NextOut, ReviewIn, ReviewOut, StateOut
-from app.auth.dependencies import ApiUserDep
+from app.auth.dependencies import ApiUserDep, as_api_user
 from app.deps import NowDep, SessionDep, SettingsDep, SlugQuery
-from app.models import Card
+from app.models import Card, User
 from app.srs import cards as card_flags
 from app.srs.queue import StudyFilter, next_card
 from app.srs.reviews import recent_reviews, record_review, undo_last_review
@@ -20,9 +21,8 @@ Action = Literal["suspend", "unsuspend", "bury", "reset"]
 
 
 @router.get("/study/next", response_model=NextOut)
-def study_next(
-    user: ApiUserDep,
-    session: SessionDep,
+async def study_next(
+    request: Request,
     settings: SettingsDep,
     now: NowDep,
     deck: SlugQuery = None,
@@ -31,42 +31,49 @@ def study_next(
 ) -> NextOut:
     """The next card to study and the interval each rating would give it."""
     filters = StudyFilter(deck=deck, topic=topic, difficulty=difficulty)
-    found = next_card(session=session, settings=settings, user=user, now=now, filters=filters)
-    if found is None:
-        return NextOut(card=None, state=None, buttons=[], due_left=0, new_left=0)
-    return NextOut(
-        card=CardOut.of(found.card),
-        state=StateOut.of(found.card.slug, found.state) if found.state else None,
-        buttons=[ButtonOut.of(r, outcome, now) for r, outcome in found.outcomes.items()],
-        due_left=found.due_left,
-        new_left=found.new_left,
-    )
+
+    def work(session: Session, user: User) -> NextOut:
+        found = next_card(session=session, settings=settings, user=user, now=now, filters=filters)
+        if found is None:
+            return NextOut(card=None, state=None, buttons=[], due_left=0, new_left=0)
+        return NextOut(
+            card=CardOut.of(found.card),
+            state=StateOut.of(found.card.slug, found.state) if found.state else None,
+            buttons=[ButtonOut.of(r, outcome, now) for r, outcome in found.outcomes.items()],
+            due_left=found.due_left,
+            new_left=found.new_left,
+        )
+
+    return await as_api_user(request, now, work)
 
 
 @router.post("/reviews", response_model=ReviewOut, status_code=201)
-def post_review(
+async def post_review(
     body: ReviewIn,
+    request: Request,
     response: Response,
-    user: ApiUserDep,
-    session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> ReviewOut:
     """Rate a card; resending the same idempotency_key returns the first review (200)."""
-    card = card_flags.studiable_card(session=session, slug=body.card)
-    outcome = record_review(
-        session=session,
-        settings=settings,
-        user=user,
-        card=card,
-        rating=body.rating,
-        now=now,
-        duration_ms=body.duration_ms,
-        idempotency_key=body.idempotency_key,
-    )
-    if outcome.replayed:
-        response.status_code = 200
-    return ReviewOut.of(body.card, outcome.review, replayed=outcome.replayed)
+
+    def work(session: Session, user: User) -> ReviewOut:
+        card = card_flags.studiable_card(session=session, slug=body.card)
+        outcome = record_review(
+            session=session,
+            settings=settings,
+            user=user,
+            card=card,
+            rating=body.rating,
+            now=now,
+            duration_ms=body.duration_ms,
+            idempotency_key=body.idempotency_key,
+        )
+        if outcome.replayed:
+            response.status_code = 200
+        return ReviewOut.of(body.card, outcome.review, replayed=outcome.replayed)
+
+    return await as_api_user(request, now, work)
 
 
 @router.get("/reviews", response_model=list[ReviewOut])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.sessions import COOKIE_NAME, SessionInfo, csrf_matches, load_session
 from app.auth.tokens import user_for_token
@@ -59,6 +62,25 @@ def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
 
 
 ApiUserDep = Annotated[User, Depends(api_user)]
+
+T = TypeVar("T")
+
+
+async def as_api_user(request: Request, now: datetime, work: Callable[[Session, User], T]) -> T:
+    """Open a session, authenticate as api_user does and run `work`, in one threadpool trip.
+
+    For the hot routes (the study loop): as dependencies, the session, the user and a sync
+    endpoint are four trips to the threadpool per request, each a thread wake-up and a GIL
+    hand-off, which under load cost more than the study step itself.
+    """
+
+    def run() -> T:
+        with request.app.state.sessionmaker() as session:
+            return work(session, api_user(request, session, now))
+
+    return await run_in_threadpool(run)
+
+
 async def _current_session(request: Request) -> SessionInfo | None:
     """current_session as a dependency: async, so FastAPI does not hop to the threadpool for it."""
     return current_session(request)
