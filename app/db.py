@@ -24,8 +24,10 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -49,6 +51,7 @@ WRITE_OPTION = "gradcards_write"  # execution option that makes SQLite BEGIN IMM
 _PG_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 class DatabaseBusy(Exception):
@@ -204,34 +207,94 @@ def retry_write(
     Lock errors are retried until `budget_seconds` is spent, then DatabaseBusy; errors in
     `retry_on` (a concurrent change) at most `max_attempts` times, then the last one is raised.
     """
-    deadline = time.monotonic() + budget_seconds
-    bind = session.get_bind()
-    gate = writer_gate(bind) if isinstance(bind, Engine) else None
-    conflicts = attempts = 0
+    retry = _Retry(session, budget_seconds, retry_on, max_attempts)
     while True:
-        attempts += 1
         session.rollback()
         try:
-            with gate.turn(deadline - time.monotonic()) if gate else nullcontext():
-                begin_write(session)
-                result = work()
-                session.commit()
-            return result
-        except DatabaseBusy:
-            session.rollback()
-            raise
+            return retry.write(work)
         except Exception as error:
-            session.rollback()
-            left = deadline - time.monotonic()
-            if is_busy(error):
-                if left <= 0:
-                    raise DatabaseBusy() from error
-            elif isinstance(error, retry_on):
-                conflicts += 1
-                if conflicts >= max_attempts:
-                    raise
-            else:
-                raise
-            log.debug("write retry after %s", type(error).__name__)
-            # A little jitter so two writers that collided do not collide again in step.
-            time.sleep(max(0.0, min(left, random.uniform(0, 0.005 * min(attempts, 20)))))
+            retry.after(error)
+
+
+@dataclass(frozen=True)
+class NoWrite(Generic[T]):
+    """What a plan returns when nothing needs writing (e.g. a request already recorded)."""
+
+    result: T
+
+
+def plan_then_write(
+    session: Session,
+    plan: Callable[[], P | NoWrite[T]],
+    write: Callable[[P], T],
+    *,
+    budget_seconds: float,
+    retry_on: tuple[type[BaseException], ...] = (),
+    max_attempts: int = 50,
+) -> T:
+    """Read and decide in the current read transaction, then write what was decided.
+
+    `plan` runs outside the writer gate, so writers queue only for their writes: on SQLite
+    every write is serialised, and the gate's turn lasts as long as the work inside it (which
+    under load, with other threads sharing the GIL, is several times its CPU time). `write` must
+    check that what `plan` read still holds (a version in the UPDATE's WHERE, a unique key)
+    and raise one of `retry_on` otherwise; the whole plan then runs again. Retries as
+    retry_write's; the read transaction is committed, not rolled back, so loaded objects stay.
+    """
+    retry = _Retry(session, budget_seconds, retry_on, max_attempts)
+    while True:
+        try:
+            planned = plan()
+            session.commit()  # a read: nothing to write, but BEGIN IMMEDIATE needs it ended
+            if isinstance(planned, NoWrite):
+                return planned.result
+            return retry.write(partial(write, planned))
+        except Exception as error:
+            retry.after(error)
+
+
+class _Retry:
+    """The retry policy retry_write and plan_then_write share: one write turn, and what an
+    error means (busy: retry within the budget; a conflict: retry a bounded number of times)."""
+
+    def __init__(
+        self,
+        session: Session,
+        budget_seconds: float,
+        retry_on: tuple[type[BaseException], ...],
+        max_attempts: int,
+    ) -> None:
+        self.session, self.retry_on, self.max_attempts = session, retry_on, max_attempts
+        self.deadline = time.monotonic() + budget_seconds
+        bind = session.get_bind()
+        self.gate = writer_gate(bind) if isinstance(bind, Engine) else None
+        self.conflicts = self.attempts = 0
+
+    def write(self, work: Callable[[], T]) -> T:
+        """One write transaction, behind the gate on an SQLite file, committed."""
+        self.attempts += 1
+        with self.gate.turn(self.deadline - time.monotonic()) if self.gate else nullcontext():
+            begin_write(self.session)
+            result = work()
+            self.session.commit()
+        return result
+
+    def after(self, error: Exception) -> None:
+        """Roll back, then return to retry (after a little jitter) or raise."""
+        self.session.rollback()
+        if isinstance(error, DatabaseBusy):
+            raise error
+        left = self.deadline - time.monotonic()
+        if is_busy(error):
+            if left <= 0:
+                raise DatabaseBusy() from error
+        elif isinstance(error, self.retry_on):
+            self.conflicts += 1
+            if self.conflicts >= self.max_attempts:
+                raise error
+        else:
+            raise error
+        log.debug("write retry after %s", type(error).__name__)
+        # A little jitter so two writers that collided do not collide again in step.
+        attempts = max(1, self.attempts)
+        time.sleep(max(0.0, min(left, random.uniform(0, 0.005 * min(attempts, 20)))))

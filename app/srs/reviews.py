@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 import fsrs
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import retry_write
+from app.db import NoWrite, plan_then_write, retry_write
 from app.models import Card, CardState, ReviewLog, User
 from app.srs import aggregates
 from app.srs.errors import RetiredCard, StudyConflict, StudyError
@@ -62,12 +63,14 @@ def record_review(
         card.difficulty,
     )
     retention, fuzzing = user.desired_retention, settings.fsrs_fuzzing
-    # A concurrent writer got there first: on PostgreSQL a conditional UPDATE that matched no
-    # row or a duplicate insert; run the whole transaction again.
+    # The reads and FSRS run before the write turn; the write checks the state row's version
+    # (or, for a first review, inserts it: a concurrent one fails on the primary key) and the
+    # idempotency key is unique, so a concurrent writer makes it raise and the plan runs again.
     try:
-        return retry_write(
+        return plan_then_write(
             session,
-            lambda: _record(session, review, retention=retention, fuzzing=fuzzing),
+            lambda: _plan(session, review, retention=retention, fuzzing=fuzzing),
+            lambda planned: _write(session, review, planned),
             budget_seconds=settings.write_retry_seconds,
             retry_on=RETRYABLE,
             max_attempts=MAX_ATTEMPTS,
@@ -89,10 +92,9 @@ class _Review:
 
 
 # Built once with bound parameters: building a statement costs SQLAlchemy more than running it.
-_STATE_FOR_UPDATE = (
+_STATE = (
     select(CardState)
     .where(CardState.user_id == bindparam("user_id"), CardState.card_id == bindparam("card_id"))
-    .with_for_update()
     .execution_options(populate_existing=True)
 )
 _BY_KEY = select(ReviewLog).where(
@@ -100,17 +102,29 @@ _BY_KEY = select(ReviewLog).where(
 )
 
 
-def _record(session: Session, review: _Review, *, retention: float, fuzzing: bool) -> ReviewOutcome:
+@dataclass(frozen=True)
+class _Planned:
+    """What a review will write: the log entry, the new state, and the version it replaces
+    (None: the user's first review of the card, so the state row is inserted)."""
+
+    entry: ReviewLog
+    values: dict[str, object]
+    expected_version: int | None
+
+
+def _plan(
+    session: Session, review: _Review, *, retention: float, fuzzing: bool
+) -> _Planned | NoWrite[ReviewOutcome]:
     # The state row is written by the first review (a new card has none); until then it is the
-    # defaults. On SQLite the transaction already holds the write lock (begin_write).
+    # defaults.
     ids = {"user_id": review.user_id, "card_id": review.card_id}
-    row = session.scalar(_STATE_FOR_UPDATE, ids)
+    row = session.scalar(_STATE, ids)
     if review.key is not None:
         earlier = session.scalar(_BY_KEY, {"user_id": review.user_id, "key": review.key})
         if earlier is not None:
             if (earlier.card_id, earlier.rating) != (review.card_id, review.rating):
                 raise StudyConflict("This idempotency_key was already used for another review.")
-            return ReviewOutcome(earlier, replayed=True)
+            return NoWrite(ReviewOutcome(earlier, replayed=True))
     if row is not None and row.suspended:
         raise StudyConflict("The card is suspended; unsuspend it to review it.")
     version = row.version if row is not None else 0
@@ -153,22 +167,67 @@ def _record(session: Session, review: _Review, *, retention: float, fuzzing: boo
         "buried_until": None,
         "updated_at": review.at,
     }
-    if row is None:
+    return _Planned(entry, values, row.version if row is not None else None)
+
+
+def _write(session: Session, review: _Review, planned: _Planned) -> ReviewOutcome:
+    if planned.expected_version is None:
         # A concurrent first review inserting the same row fails on the primary key: retried.
         session.execute(
             insert(CardState).values(
-                user_id=review.user_id, card_id=review.card_id, suspended=False, version=1, **values
+                user_id=review.user_id,
+                card_id=review.card_id,
+                suspended=False,
+                version=1,
+                **planned.values,
             )
         )
     else:
         _write_state(
-            session, review.user_id, review.card_id, expected_version=row.version, values=values
+            session,
+            review.user_id,
+            review.card_id,
+            expected_version=planned.expected_version,
+            values=planned.values,
         )
-    session.add(entry)
-    session.flush()
+    entry = planned.entry
+    # A Core INSERT, not a unit-of-work flush: it runs inside the writer's turn. The entry stays
+    # a plain object carrying the new id; nothing reads it back through the session.
+    entry.id = session.connection().execute(_INSERT_LOG, _log_values(entry)).scalar_one()
     # Stats read aggregates, so they are counted in the transaction that writes the review.
     aggregates.record_log(session, entry, time_zone=review.time_zone, difficulty=review.difficulty)
     return ReviewOutcome(entry, replayed=False)
+
+
+# Declarative classes map Tables; the stubs type __table__ as the wider FromClause.
+_LOGS = cast(Table, ReviewLog.__table__)
+_LOG_COLUMNS = tuple(column.key for column in _LOGS.c if column.key != "id")
+_INSERT_LOG = insert(_LOGS).returning(_LOGS.c.id)
+
+
+def _log_values(entry: ReviewLog) -> dict[str, object]:
+    return {name: getattr(entry, name) for name in _LOG_COLUMNS}
+
+
+_STATE_COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review")
+_STATES = cast(Table, CardState.__table__)
+# Built once: the write runs inside the writer's turn, where building a statement per request
+# cost as much as running it.
+_UPDATE_STATE = (
+    update(_STATES)
+    .where(
+        _STATES.c.user_id == bindparam("w_user_id"),
+        _STATES.c.card_id == bindparam("w_card_id"),
+        _STATES.c.version == bindparam("w_version"),
+    )
+    .values(
+        version=bindparam("w_new_version"),
+        **{
+            name: bindparam(f"w_{name}", type_=_STATES.c[name].type)
+            for name in (*_STATE_COLUMNS, "buried_until", "updated_at")
+        },
+    )
+)
 
 
 def _write_state(
@@ -180,17 +239,15 @@ def _write_state(
     values: dict[str, object],
 ) -> None:
     """UPDATE the row only if nobody wrote it since we read it (the database checks version)."""
-    result = session.execute(
-        update(CardState)
-        .where(
-            CardState.user_id == user_id,
-            CardState.card_id == card_id,
-            CardState.version == expected_version,
-        )
-        .values(version=expected_version + 1, **values)
-        .execution_options(synchronize_session=False)
+    params = {f"w_{name}": value for name, value in values.items()}
+    params.update(
+        w_user_id=user_id,
+        w_card_id=card_id,
+        w_version=expected_version,
+        w_new_version=expected_version + 1,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    result = session.connection().execute(_UPDATE_STATE, params)
+    if result.rowcount != 1:
         raise _Stale
 
 
