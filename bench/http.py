@@ -11,8 +11,9 @@ default loop and HTTP implementation ("auto": uvloop and httptools when installe
 the study loop (GET /api/v1/study/next, then POST /api/v1/reviews of the card shown) by wrk
 running bench/study_loop.lua, 32 users each with its own token, thread and connection, and again
 by an asyncio client with 32 other users (the Python client costs the two cores more than the
-server does: its row shows how far a Python client can drive the loop). Last, a user with 10,000 seeded reviews is timed
-against a new user on study/next and /api/v1/stats. Targets are printed, never asserted.
+server does: its row shows how far a Python client can drive the loop). Last, a user with 10,000
+seeded reviews is timed against a new user on study/next and /api/v1/stats. Targets are printed,
+never asserted.
 """
 
 from __future__ import annotations
