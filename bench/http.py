@@ -43,7 +43,6 @@ REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-key-that-is-long-enough-0123456789abcdef"
 
 
-
 def bare_app() -> Any:
     """The baseline: FastAPI with one JSON endpoint and nothing else."""
     from fastapi import FastAPI
