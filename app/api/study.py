@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.api.schemas import CardOut, error_responses
 from app.api.study_schemas import ButtonOut, NextOut, ReviewIn, ReviewOut, StateOut
-from app.auth.dependencies import ApiUserDep, as_api_user
+from app.auth.dependencies import ApiUserDep, CredentialsDep, as_api_user
 from app.deps import NowDep, SessionDep, SettingsDep, SlugQuery
 from app.models import Card, User
 from app.srs import cards as card_flags
@@ -20,7 +20,7 @@ router = APIRouter(tags=["study"], responses=error_responses(401, 403, 404, 409,
 Action = Literal["suspend", "unsuspend", "bury", "reset"]
 
 
-@router.get("/study/next", response_model=NextOut)
+@router.get("/study/next", response_model=NextOut, dependencies=[CredentialsDep])
 async def study_next(
     request: Request,
     settings: SettingsDep,
@@ -47,7 +47,7 @@ async def study_next(
     return await as_api_user(request, now, work)
 
 
-@router.post("/reviews", response_model=ReviewOut, status_code=201)
+@router.post("/reviews", response_model=ReviewOut, status_code=201, dependencies=[CredentialsDep])
 async def post_review(
     body: ReviewIn,
     request: Request,

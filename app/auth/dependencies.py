@@ -36,17 +36,18 @@ def current_session(request: Request) -> SessionInfo | None:
     return info
 
 
-def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
-    """The user behind a bearer token or a logged-in session; 401 (or 403 for CSRF) otherwise."""
+def presented_credentials(request: Request) -> str | None:
+    """The bearer token, or None for a logged-in session; 401 (403 for CSRF) when neither holds.
+
+    Needs no database, so the study routes can run it as an async dependency, ahead of body
+    validation: a request with no credentials gets 401, not a 422 about its body.
+    """
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise HTTPException(401, "Use 'Authorization: Bearer <token>'.", headers=BEARER)
-        user = user_for_token(session=session, token=token.strip(), now=now)
-        if user is None:
-            raise HTTPException(401, "The API token is not valid or was revoked.", headers=BEARER)
-        return user
+        return token.strip()
     info = current_session(request)
     if info is None or info.user_id is None:
         raise HTTPException(401, "Log in, or send 'Authorization: Bearer <token>'.", headers=BEARER)
@@ -55,10 +56,31 @@ def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
         info, request.headers.get("x-csrf-token")
     ):
         raise HTTPException(403, "Missing or wrong X-CSRF-Token header.")
-    user = session.get(User, info.user_id)
+    return None
+
+
+def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
+    """The user behind a bearer token or a logged-in session; 401 (or 403 for CSRF) otherwise."""
+    token = presented_credentials(request)
+    if token is not None:
+        user = user_for_token(session=session, token=token, now=now)
+        if user is None:
+            raise HTTPException(401, "The API token is not valid or was revoked.", headers=BEARER)
+        return user
+    info = current_session(request)
+    user = None if info is None or info.user_id is None else session.get(User, info.user_id)
     if user is None:
         raise HTTPException(401, "Log in again.", headers=BEARER)
     return user
+
+
+async def _presented_credentials(request: Request) -> None:
+    presented_credentials(request)
+
+
+# For routes that authenticate inside one threadpool trip (as_api_user): the database-free part
+# of api_user runs first, as a dependency, so it precedes the body's validation as ApiUserDep does.
+CredentialsDep = Depends(_presented_credentials)
 
 
 ApiUserDep = Annotated[User, Depends(api_user)]
