@@ -8,6 +8,7 @@ Pure NumPy on top of app.engine: nothing here imports the web layer or the datab
 from app.demos import (  # noqa: F401  (they register; later decks are packages)
     activation_memory,
     activations,
+    attention,
     backward_cost,
     backward_order,
     chain_rule,
@@ -25,7 +26,9 @@ from app.demos import (  # noqa: F401  (they register; later decks are packages)
     relu_backward,
     reverse_vs_forward,
     second_order,
+    sequence_models,
     softmax_cross_entropy,
+    training_at_scale,
     two_layer_by_hand,
     vanishing_gradients,
 )

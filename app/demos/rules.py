@@ -8,7 +8,17 @@ card pages too, so a reader sees what a demo's evidence is evidence of.
 
 from __future__ import annotations
 
-from app.demos.rule_texts import activations, cnn, init_norm, losses, optimization, regularization
+from app.demos.rule_texts import (
+    activations,
+    attention,
+    cnn,
+    init_norm,
+    losses,
+    optimization,
+    regularization,
+    sequence_models,
+    training_at_scale,
+)
 
 # Gradient rules (reverse mode) of the ops, by op name: "<op>.vjp".
 _VJP_RULES = {
@@ -71,6 +81,9 @@ RULES: dict[str, str] = _merged(
     optimization.RULES,
     regularization.RULES,
     cnn.RULES,
+    sequence_models.RULES,
+    attention.RULES,
+    training_at_scale.RULES,
 )
 
 

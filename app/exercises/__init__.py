@@ -6,6 +6,7 @@ Pure NumPy on top of app.engine: nothing here imports the web layer or the datab
 
 from app.exercises import (  # noqa: F401  (they register)
     activations,
+    attention,
     cnn,
     costs,
     init_norm,
@@ -15,8 +16,10 @@ from app.exercises import (  # noqa: F401  (they register)
     optimization,
     regularization,
     scalars,
+    sequence_models,
     softmax,
     training,
+    training_at_scale,
 )
 from app.exercises.base import (
     MAX_SEED,

@@ -2,11 +2,14 @@
 
 from tests.exercises.deck_mistakes import (
     activations,
+    attention,
     cnn,
     init_norm,
     losses,
     optimization,
     regularization,
+    sequence_models,
+    training_at_scale,
 )
 
 REQUIRED: dict[str, set[str]] = {
@@ -16,4 +19,7 @@ REQUIRED: dict[str, set[str]] = {
     **optimization.REQUIRED,
     **regularization.REQUIRED,
     **cnn.REQUIRED,
+    **sequence_models.REQUIRED,
+    **attention.REQUIRED,
+    **training_at_scale.REQUIRED,
 }

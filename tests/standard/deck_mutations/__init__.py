@@ -2,11 +2,14 @@
 
 from tests.standard.deck_mutations import (
     activations,
+    attention,
     cnn,
     init_norm,
     losses,
     optimization,
     regularization,
+    sequence_models,
+    training_at_scale,
 )
 from tests.standard.mutation_kit import Mutation
 
@@ -17,4 +20,7 @@ ALL: list[Mutation] = [
     *optimization.MUTATIONS,
     *regularization.MUTATIONS,
     *cnn.MUTATIONS,
+    *sequence_models.MUTATIONS,
+    *attention.MUTATIONS,
+    *training_at_scale.MUTATIONS,
 ]

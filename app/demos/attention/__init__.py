@@ -1,0 +1,1 @@
+"""The attention deck's demos: each module registers one on import."""

@@ -1,0 +1,1 @@
+"""The sequence-models deck's demos: each module registers one on import."""

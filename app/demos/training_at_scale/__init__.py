@@ -1,0 +1,1 @@
+"""The training-at-scale deck's demos: each module registers one on import."""

@@ -1,0 +1,1 @@
+"""Exercise kinds of the attention deck."""

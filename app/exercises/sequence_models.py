@@ -1,0 +1,1 @@
+"""Exercise kinds of the sequence-models deck."""

@@ -1,0 +1,3 @@
+"""The classic mistakes the training-at-scale deck's exercise kinds must test."""
+
+REQUIRED: dict[str, set[str]] = {}
