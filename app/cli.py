@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from app.auth.commands import token_cli, user_cli
 from app.backup import BackupError, backup_database, restore_database
 from app.catalog.csv_import import CsvImportError, import_csv_deck
 from app.catalog.loader import DeckLoadError, deck_files, import_decks
 from app.catalog.registries import catalog_registries
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, settings_problems
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.demos.running import DemoParamsError
 from app.exports.commands import export_cli
@@ -42,8 +44,15 @@ def refuse(problems: Sequence[object]) -> NoReturn:
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    cli()
+    """Entry point of the console script; a bad setting is one line per problem and exit 2."""
+    try:
+        cli()
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        for problem in settings_problems(error):
+            typer.echo(f"gradcards: {problem}", err=True)
+        sys.exit(2)
 
 
 def load_content(settings: Settings, path: Path | None = None) -> None:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.paths import resource_dir
@@ -149,6 +149,21 @@ def _load_or_create_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key + "\n")
     return key
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting, naming its variable (the secret key's value is never shown)."""
+    problems = []
+    for item in error.errors(include_url=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if not item["loc"]:  # a check across fields: its message names the variable itself
+            problems.append(message)
+            continue
+        field = str(item["loc"][0])
+        variable = f"GRADCARDS_{field.upper()}"
+        shown = "" if field == "secret_key" else f"={item['input']!r}"
+        problems.append(f"{variable}{shown}: {message}")
+    return problems
 
 
 @lru_cache

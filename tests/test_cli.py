@@ -130,3 +130,29 @@ def test_demo_refuses_bad_params_and_unknown_names() -> None:
     code, _, err = run("demo", "no_such_demo")
     assert code == 2
     assert "unknown demo 'no_such_demo'" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("GRADCARDS_PORT", "abc", "GRADCARDS_PORT='abc': Input should be a valid integer"),
+        ("GRADCARDS_WORKERS", "0", "GRADCARDS_WORKERS='0': Input should be greater than"),
+        ("GRADCARDS_SECRET_KEY", "short-secret", "GRADCARDS_SECRET_KEY must be at least 32"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable_and_exit_2(
+    env: dict[str, str], variable: str, value: str, says: str
+) -> None:
+    # The console script's entry point, not CliRunner: main() is where the error is caught.
+    result = subprocess.run(
+        [*gradcards_command(), "db", "upgrade"],
+        env={**os.environ, **env, variable: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("gradcards: ") and says in line
+    if variable == "GRADCARDS_SECRET_KEY":
+        assert value not in line  # a secret, even a rejected one, is not echoed to logs
