@@ -17,7 +17,6 @@ from app.catalog.validate import (
     cross_file_problems,
     meets_standard,
     read_deck_file,
-    registry_problems,
     standard_problems,
 )
 from app.models import Card, Choice, Deck, Topic, utcnow
@@ -69,11 +68,10 @@ def validate_decks(
     parsed: list[ParsedDeck] = []
     problems: list[Problem] = []
     for path in paths:
-        result = read_deck_file(path)
+        result = read_deck_file(path, registries)
         if isinstance(result, list):
             problems.extend(result)
         else:
-            problems.extend(registry_problems(result, registries))
             if meets_standard(path, registries):
                 problems.extend(standard_problems(result, registries))
             parsed.append(result)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from app.catalog.schema import KEY_POINTS_MAX, KEY_POINTS_MIN, DeckFile
+from app.catalog.schema import (
+    KEY_POINTS_MAX,
+    KEY_POINTS_MIN,
+    CardSpec,
+    ChoiceSpec,
+    DeckFile,
+    DeckMeta,
+    DemoSpec,
+)
 from app.catalog.yaml_source import Loc, YamlDocument, parse_yaml
 
 MAX_DECK_BYTES = 2 * 1024 * 1024
@@ -31,7 +40,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+        # Line 0: the problem is the file itself (missing, unreadable), not a line in it.
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.field}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,27 @@ class ParsedDeck:
     spec: DeckFile
     content_hash: str
     document: YamlDocument
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        """A problem at `loc` in this file."""
+        return Problem(self.path, self.document.line_of(loc), format_loc(loc), message)
+
+    def parts(self) -> DeckParts:
+        """The whole deck as parts, for the rules that also run on a partly valid file."""
+        return DeckParts(self.path, self.document, self.spec.deck, list(enumerate(self.spec.cards)))
+
+
+@dataclass(frozen=True)
+class DeckParts:
+    """What validated in a deck file: its header (or None) and its valid cards by index.
+
+    A file with schema errors is still checked card by card, so one run reports every problem
+    (an undeclared topic on card 2 as well as a missing field on card 1)."""
+
+    path: Path
+    document: YamlDocument
+    meta: DeckMeta | None
+    cards: list[tuple[int, CardSpec]]
 
     def problem(self, loc: Loc, message: str) -> Problem:
         """A problem at `loc` in this file."""
@@ -68,9 +100,16 @@ def format_loc(loc: Loc) -> str:
     return text or "(file)"
 
 
-def read_deck_file(path: Path) -> ParsedDeck | list[Problem]:
-    """Read and validate one deck file on its own (cross-file rules come later)."""
-    size = path.stat().st_size
+def read_deck_file(path: Path, registries: Registries | None = None) -> ParsedDeck | list[Problem]:
+    """Read and validate one deck file on its own (cross-file rules come later); with
+    `registries`, the demos and exercises it names must exist."""
+    try:
+        size = path.stat().st_size
+        raw = path.read_bytes() if size <= MAX_DECK_BYTES else b""
+    except FileNotFoundError:
+        return [Problem(path, 0, "(path)", "no such file or directory")]
+    except OSError as error:  # a directory, no permission, an I/O error
+        return [Problem(path, 0, "(path)", f"cannot read: {error.strerror or error}")]
     if size > MAX_DECK_BYTES:
         return [
             Problem(
@@ -80,7 +119,6 @@ def read_deck_file(path: Path) -> ParsedDeck | list[Problem]:
                 f"file is {size:,} bytes; a deck may be at most {MAX_DECK_BYTES:,}",
             )
         ]
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -113,12 +151,79 @@ def read_deck_file(path: Path) -> ParsedDeck | list[Problem]:
     try:
         spec = DeckFile.model_validate(document.data)
     except ValidationError as error:
-        return [
-            Problem(path, document.line_of(item["loc"]), format_loc(item["loc"]), _message(item))
-            for item in error.errors(include_url=False)
-        ]
+        parts = _valid_parts(path, document)
+        return (
+            _schema_problems(path, document, error)
+            + deck_rule_problems(parts)
+            + (registry_problems(parts, registries) if registries else [])
+        )
     parsed = ParsedDeck(path, spec, content_hash(spec), document)
-    return deck_rule_problems(parsed) or parsed
+    problems = deck_rule_problems(parsed.parts())
+    if registries:
+        problems += registry_problems(parsed.parts(), registries)
+    return problems or parsed
+
+
+def _valid_parts(path: Path, document: YamlDocument) -> DeckParts:
+    """The header and the cards of a schema-failing file that validate on their own."""
+    data = document.data if isinstance(document.data, dict) else {}
+    meta = _valid_or_none(DeckMeta, data.get("deck"))
+    raw_cards = data.get("cards")
+    cards = [
+        (index, card)
+        for index, raw in enumerate(raw_cards if isinstance(raw_cards, list) else [])
+        if (card := _valid_or_none(CardSpec, raw)) is not None
+    ]
+    return DeckParts(path, document, meta, cards)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _valid_or_none(model: type[M], data: object) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+# The model whose keys a location's mapping may hold, by the location's shape, for "did you mean".
+_MODEL_AT: dict[tuple[str, ...], type[BaseModel]] = {
+    (): DeckFile,
+    ("deck",): DeckMeta,
+    ("cards", "#"): CardSpec,
+    ("cards", "#", "demo"): DemoSpec,
+    ("cards", "#", "choices", "#"): ChoiceSpec,
+}
+
+
+def _schema_problems(path: Path, document: YamlDocument, error: ValidationError) -> list[Problem]:
+    """Pydantic's errors as problems; a misspelt key is one line that names the likely key,
+    instead of 'extra input' here and 'field required' for the key it was meant to be."""
+    items = error.errors(include_url=False)
+    missing = {tuple(item["loc"]) for item in items if item["type"] == "missing"}
+    explained: set[tuple[object, ...]] = set()
+    problems = []
+    for item in items:
+        loc = tuple(item["loc"])
+        message = _message(item)
+        if item["type"] == "extra_forbidden":
+            parent, key = loc[:-1], str(loc[-1])
+            shape = tuple("#" if isinstance(part, int) else str(part) for part in parent)
+            model = _MODEL_AT.get(shape)
+            known = sorted(model.model_fields) if model else []
+            guess = difflib.get_close_matches(key, known, n=1)
+            message = f"unknown key {key!r}" + (
+                f"; did you mean {guess[0]!r}?" if guess else f"; allowed: {', '.join(known)}"
+            )
+            if guess and (*parent, guess[0]) in missing:
+                explained.add((*parent, guess[0]))
+        problems.append((loc, message))
+    return [
+        Problem(path, document.line_of(loc), format_loc(loc), message)
+        for loc, message in problems
+        if loc not in explained
+    ]
 
 
 def _message(item: Any) -> str:
@@ -132,42 +237,58 @@ def content_hash(spec: DeckFile) -> str:
     return hashlib.sha256(f"{LOADER_VERSION}\n{canonical}".encode()).hexdigest()
 
 
-def deck_rule_problems(parsed: ParsedDeck) -> list[Problem]:
+def deck_rule_problems(parts: DeckParts) -> list[Problem]:
     """Rules that span a deck: unique slugs and numbers, declared topics."""
-    spec = parsed.spec
     problems: list[Problem] = []
-    declared = set(spec.deck.topics)
-    for index, topic in _repeats(spec.deck.topics):
-        problems.append(parsed.problem(("deck", "topics", index), f"topic {topic!r} listed twice"))
-    for index, slug in _repeats(card.slug for card in spec.cards):
-        problems.append(parsed.problem(("cards", index, "slug"), f"duplicate card slug {slug!r}"))
-    for index, number in _repeats(card.number for card in spec.cards):
-        problems.append(parsed.problem(("cards", index, "number"), f"duplicate number {number}"))
-    for index, card in enumerate(spec.cards):
-        for position, topic in enumerate(card.topics):
-            if topic not in declared:
-                message = f"topic {topic!r} is not declared in deck.topics {sorted(declared)}"
-                problems.append(parsed.problem(("cards", index, "topics", position), message))
+    indices = [index for index, _ in parts.cards]
+    if parts.meta is not None:
+        declared = set(parts.meta.topics)
+        for index, topic in _repeats(parts.meta.topics):
+            loc = ("deck", "topics", index)
+            problems.append(parts.problem(loc, f"topic {topic!r} listed twice"))
+        for index, card in parts.cards:
+            for position, topic in enumerate(card.topics):
+                if topic not in declared:
+                    message = f"topic {topic!r} is not declared in deck.topics {sorted(declared)}"
+                    problems.append(parts.problem(("cards", index, "topics", position), message))
+    for at, slug in _repeats(card.slug for _, card in parts.cards):
+        problems.append(
+            parts.problem(("cards", indices[at], "slug"), f"duplicate card slug {slug!r}")
+        )
+    for at, number in _repeats(card.number for _, card in parts.cards):
+        problems.append(
+            parts.problem(("cards", indices[at], "number"), f"duplicate number {number}")
+        )
     return problems
 
 
-def registry_problems(parsed: ParsedDeck, registries: Registries) -> list[Problem]:
+def registry_problems(parsed: DeckParts, registries: Registries) -> list[Problem]:
     """Cards (and the deck's advice) may only name demos and exercises that exist."""
     problems: list[Problem] = []
-    advice_demo = parsed.spec.deck.advice_demo
-    if advice_demo and registries.demos is not None and advice_demo not in registries.demos:
-        problems.append(parsed.problem(("deck", "advice_demo"), f"unknown demo {advice_demo!r}"))
-    for index, card in enumerate(parsed.spec.cards):
-        if card.demo and registries.demos is not None and card.demo.name not in registries.demos:
-            message = (
-                f"unknown demo {card.demo.name!r}; known: {', '.join(sorted(registries.demos))}"
-            )
+    advice_demo = parsed.meta.advice_demo if parsed.meta else None
+    demos, exercises = registries.demos, registries.exercises
+    if advice_demo and demos is not None and advice_demo not in demos:
+        message = _unknown("demo", advice_demo, demos)
+        problems.append(parsed.problem(("deck", "advice_demo"), message))
+    for index, card in parsed.cards:
+        if card.demo and demos is not None and card.demo.name not in demos:
+            message = _unknown("demo", card.demo.name, demos)
             problems.append(parsed.problem(("cards", index, "demo", "name"), message))
-        known = registries.exercises
-        if card.exercise and known is not None and card.exercise not in known:
-            message = f"unknown exercise {card.exercise!r}; known: {', '.join(sorted(known))}"
+        if card.exercise and exercises is not None and card.exercise not in exercises:
+            message = _unknown("exercise", card.exercise, exercises)
             problems.append(parsed.problem(("cards", index, "exercise"), message))
     return problems
+
+
+def _unknown(kind: str, name: str, known: frozenset[str]) -> str:
+    """'unknown demo ...', with the nearest known name; the whole list only when it is short."""
+    guess = difflib.get_close_matches(name, sorted(known), n=1)
+    if guess:
+        return f"unknown {kind} {name!r}; did you mean {guess[0]!r}?"
+    if len(known) <= 12:
+        return f"unknown {kind} {name!r}; known: {', '.join(sorted(known))}"
+    hint = "gradcards demo --list" if kind == "demo" else "GET /api/v1/exercises"
+    return f"unknown {kind} {name!r}; {len(known)} exist (see `{hint}`)"
 
 
 def meets_standard(path: Path, registries: Registries) -> bool:

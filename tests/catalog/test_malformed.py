@@ -150,7 +150,7 @@ MALFORMED: list[tuple[str, Callable[[], bytes], int, str, str]] = [
         lambda: deck(CARD.replace("question:", "questoin:")),
         10,
         "cards[0].questoin",
-        "Extra inputs are not permitted",
+        "unknown key 'questoin'; did you mean 'question'?",
     ),
     (
         "duplicate-key",
@@ -273,6 +273,34 @@ def test_every_problem_in_every_file_is_reported_at_once(session: Session, tmp_p
         "a.yaml:7: cards[0].number",
         "a.yaml:8: cards[0].difficulty",
         "b.yaml:1: (file)",
+    ]
+
+
+def test_a_schema_error_on_one_card_does_not_hide_the_other_cards_problems(
+    session: Session, tmp_path: Path
+) -> None:
+    # Card 1 misses a field; cards 2 and 3 are valid on their own but share a slug, and card 2
+    # names an undeclared topic: all three are reported in the same run, not one fix at a time.
+    second = CARD.replace("one", "two").replace("number: 1", "number: 2")
+    third = second.replace("number: 2", "number: 3")
+    second = second.replace("[chain-rule]", "[no-such-topic]")
+    path = tmp_path / "a.yaml"
+    path.write_bytes(deck(CARD.replace("    answer: One.\n", "") + second + third))
+    with pytest.raises(DeckLoadError) as raised:
+        import_decks(session, [path])
+    assert [f"{p.line}: {p.field}: {p.message}" for p in raised.value.problems] == [
+        "6: cards[0].answer: Field required",
+        "14: cards[1].topics[0]: topic 'no-such-topic' is not declared in deck.topics "
+        "['chain-rule', 'gradients']",
+        "17: cards[2].slug: duplicate card slug 'two'",
+    ]
+
+
+def test_a_missing_file_is_named_without_a_line_number(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(DeckLoadError) as raised:
+        import_decks(session, [tmp_path / "gone.yaml"])
+    assert [str(p) for p in raised.value.problems] == [
+        f"{tmp_path / 'gone.yaml'}: (path): no such file or directory"
     ]
 
 
