@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -145,12 +146,13 @@ def demo(
     Any other --NAME VALUE pair is a parameter of the demo. Exits 1 if a check fails.
     """
     from app.demos import REGISTRY, UnknownDemo
-    from app.demos.running import DemoParamsError, run_demo
+    from app.demos.running import DemoParamsError, describe_params, run_demo
     from app.demos.text import render_text
 
     if list_ or not name:
         for spec in sorted(REGISTRY.values(), key=lambda spec: spec.name):
-            typer.echo(f"{spec.name:<24} {spec.title}")
+            typer.echo(f"{spec.name:<28} {spec.title}")
+            typer.echo(f"    {'  '.join(describe_params(spec.params))}")
         return
     try:
         overrides = demo_options(ctx.args)
@@ -158,7 +160,9 @@ def demo(
             overrides.append(("seed", str(seed)))
         result = run_demo(name, {}, overrides)
     except UnknownDemo:
-        typer.echo(f"unknown demo {name!r}; `gradcards demo --list` shows them", err=True)
+        guess = difflib.get_close_matches(name, sorted(REGISTRY), n=1)
+        hint = f"did you mean {guess[0]!r}?" if guess else "`gradcards demo --list` shows them"
+        typer.echo(f"unknown demo {name!r}; {hint}", err=True)
         raise typer.Exit(2) from None
     except DemoParamsError as error:
         typer.echo(f"bad parameters for {name}: {error}", err=True)

@@ -117,7 +117,15 @@ def test_demo_prints_steps_and_checks() -> None:
 def test_demo_list_names_every_demo() -> None:
     code, out, _ = run("demo", "--list")
     assert code == 0
-    assert "linear_backward" in out
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("linear_backward "))
+    # Each demo's parameters follow it, with their defaults and the range the model allows.
+    assert lines[at + 1].split() == [
+        *"seed=0 (0 to 2147483647)".split(),
+        *"batch=4 (1 to 32)".split(),
+        *"n_in=3 (1 to 16)".split(),
+        *"n_out=2 (1 to 16)".split(),
+    ]
 
 
 def test_demo_refuses_bad_params_and_unknown_names() -> None:
@@ -129,7 +137,14 @@ def test_demo_refuses_bad_params_and_unknown_names() -> None:
     assert "--batch: missing a value" in err
     code, _, err = run("demo", "no_such_demo")
     assert code == 2
-    assert "unknown demo 'no_such_demo'" in err
+    assert "unknown demo 'no_such_demo'; `gradcards demo --list` shows them" in err
+    code, _, err = run("demo", "linear_backwrd")
+    assert code == 2 and "unknown demo 'linear_backwrd'; did you mean 'linear_backward'?" in err
+    code, _, err = run("demo", "linear_backward", "--n-inn", "2")
+    assert code == 2 and "n_inn: unknown parameter; did you mean 'n_in'?" in err
+    code, _, err = run("demo", "linear_backward", "--width", "2")
+    assert code == 2
+    assert "width: unknown parameter; this demo takes batch, n_in, n_out, seed" in err
 
 
 @pytest.mark.parametrize(

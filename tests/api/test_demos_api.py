@@ -47,7 +47,8 @@ def test_params_change_the_numbers(client: TestClient) -> None:
         ("batch=0", "batch: Input should be greater than or equal to 1"),
         ("batch=two", "batch: Input should be a valid integer"),
         ("seed=-1", "seed: Input should be greater than or equal to 0"),
-        ("width=3", "width: Extra inputs are not permitted"),
+        ("width=3", "width: unknown parameter; this demo takes batch, n_in, n_out, seed"),
+        ("n_inn=3", "n_inn: unknown parameter; did you mean 'n_in'?"),
         ("seed=1&seed=2", "seed: given more than once"),
     ],
 )
