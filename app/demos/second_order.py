@@ -152,7 +152,7 @@ def second_order(params: SecondOrderParams) -> Demo:
         Step(
             "gradient-descent steps to the same tolerance",
             len(gd) - 1,
-            r"x \leftarrow x - \tfrac{1}{\lambda_\max}\nabla f(x)",
+            r"x \leftarrow x - \tfrac{1}{\lambda_{\max}}\nabla f(x)",
             f"to within {GD_TOLERANCE:g} of the start's distance; about κ·ln(1/tol) steps",
         ),
         Step(

@@ -1,0 +1,47 @@
+"""Every formula the app shows parses in the vendored KaTeX: the home page, each deck page, each
+card page (its answer, key points, choices and demo) and each demo page.
+
+KaTeX draws a formula it cannot parse as red source text with an inline style, which the
+Content-Security-Policy then blocks: a console error and raw TeX for the reader. `\\lambda_\\max`
+is the classic (a function as a bare subscript); write `\\lambda_{\\max}`."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from app.demos import demo_names
+from tests.standard.decks import CARDS, DECKS
+
+# Runs in the page: fetch each path, parse it, and render each .math element strictly.
+PARSE_ALL = """async (paths) => {
+  const errors = [];
+  for (const path of paths) {
+    const response = await fetch(path);
+    if (!response.ok) { errors.push(path + ": HTTP " + response.status); continue; }
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    doc.querySelectorAll(".math").forEach((el) => {
+      try {
+        katex.renderToString(el.textContent, {
+          throwOnError: true,
+          displayMode: el.classList.contains("display") || el.classList.contains("block"),
+        });
+      } catch (error) {
+        errors.push(path + ": " + error.message.slice(0, 160));
+      }
+    });
+  }
+  return errors;
+}"""
+
+
+def test_every_formula_on_every_page_parses(app_page: Page) -> None:
+    paths = [
+        "/",
+        *(f"/decks/{deck.spec.deck.slug}" for deck in DECKS),
+        *(f"/cards/{card.slug}" for card in CARDS),
+        *(f"/demos/{name}" for name in sorted(demo_names())),
+    ]
+    app_page.goto("/decks/backprop")
+    app_page.wait_for_function("window.katex !== undefined")
+    errors = app_page.evaluate(PARSE_ALL, paths)
+    assert errors == [], f"{len(errors)} formulas KaTeX cannot parse:\n" + "\n".join(errors)
