@@ -19,6 +19,11 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones()) - NOT_ZONES
 
 
+def zone_choices(current: str) -> list[str]:
+    """Every zone name for a select, sorted, with `current` in it even if this machine lacks it."""
+    return sorted(_zone_names() | {current})
+
+
 def is_time_zone(name: str) -> bool:
     """True for an IANA time zone name this machine knows (e.g. Europe/Paris)."""
     if name not in _zone_names():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,9 +16,10 @@ from app.auth.users import authenticate, create_user
 from app.config import Settings
 from app.deps import NowDep, SessionDep, SettingsDep
 from app.models import User
+from app.srs.days import ROLLOVER, zone_choices
 from app.web.forms import CsrfField, browser_session, client_address, require_csrf, with_cookie
 from app.web.render import render
-from app.web.viewer import safe_next
+from app.web.viewer import page_user, safe_next
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=2048)]
@@ -36,8 +38,10 @@ def _form(
     next_page: str | None = None,
 ) -> HTMLResponse:
     info, cookie = browser_session(request, session, settings)
+    target = safe_next(next_page or request.query_params.get("next"), "")
     context = {
-        "next": safe_next(next_page or request.query_params.get("next"), ""),
+        "next": target,
+        "purpose": login_purpose(target),
         "csrf_token": info.csrf_token,
         "error": error,
         "name": name,
@@ -48,10 +52,36 @@ def _form(
     return with_cookie(response, cookie, settings)
 
 
+# What a visitor sent to the login page from a per-user page was trying to do.
+_PURPOSES = {
+    "/study": "Log in to study",
+    "/stats": "Log in to see your stats",
+    "/settings": "Log in to change your settings",
+}
+
+
+def login_purpose(target: str) -> str:
+    """'Log in to study' when the visitor came from /study (and so on); 'Log in' otherwise."""
+    path = target.split("?", 1)[0]
+    return _PURPOSES.get(path, "Log in")
+
+
+def _already_in(request: Request, session: SessionDep) -> Response | None:
+    """A logged-in user asking for /login or /signup goes where they were headed, or home."""
+    if page_user(request, session) is None:
+        return None
+    return RedirectResponse(safe_next(request.query_params.get("next"), "/"), status_code=303)
+
+
 def _logged_in(
-    request: Request, session: SessionDep, settings: Settings, user: User, next_page: str | None
+    request: Request,
+    session: SessionDep,
+    settings: Settings,
+    user: User,
+    next_page: str | None,
+    default: str = "/",
 ) -> Response:
-    """Rotate to a fresh session for `user` and go to the page asked for (or settings)."""
+    """Rotate to a fresh session for `user` and go to the page asked for (or `default`)."""
     cookie, _ = rotate_session(
         session=session,
         settings=settings,
@@ -59,7 +89,7 @@ def _logged_in(
         user=user,
         now=request.app.state.clock(),
     )
-    response = RedirectResponse(safe_next(next_page, "/settings"), status_code=303)
+    response = RedirectResponse(safe_next(next_page, default), status_code=303)
     set_session_cookie(response, settings=settings, value=cookie)
     return response
 
@@ -67,6 +97,8 @@ def _logged_in(
 @router.get("/signup", response_class=HTMLResponse)
 def signup_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The sign-up form (403 page when sign-up is closed)."""
+    if (home := _already_in(request, session)) is not None:
+        return home
     status = 200 if settings.signup == "open" else 403
     return _form(request, session, settings, "signup.html", status=status)
 
@@ -97,12 +129,35 @@ def signup(
             status=status,
             next_page=next_page,
         )
-    return _logged_in(request, session, settings, user, next_page)
+    # A new account starts on the welcome page, which carries on to `next` if there was one.
+    welcome = "/welcome" + (
+        f"?next={quote(target, safe='')}" if (target := safe_next(next_page, "")) else ""
+    )
+    return _logged_in(request, session, settings, user, None, default=welcome)
+
+
+@router.get("/welcome", response_class=HTMLResponse)
+def welcome_page(request: Request, session: SessionDep) -> Response:
+    """What to do first: study, a quiz or a demo, and the time zone the study day follows."""
+    user = page_user(request, session)
+    if user is None:
+        return RedirectResponse("/login?next=%2Fwelcome", status_code=303)
+    info = current_session(request)
+    context = {
+        "user": user,
+        "csrf_token": info.csrf_token if info else "",
+        "zones": zone_choices(user.time_zone),
+        "rollover": ROLLOVER.strftime("%H:%M"),
+        "next": safe_next(request.query_params.get("next"), "/study"),
+    }
+    return render(request, "welcome.html", context)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """The log-in form."""
+    """The log-in form; one that names what it is for when a per-user page sent the visitor."""
+    if (home := _already_in(request, session)) is not None:
+        return home
     return _form(request, session, settings, "login.html")
 
 

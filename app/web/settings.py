@@ -12,12 +12,12 @@ from app.auth.errors import AccountError
 from app.auth.tokens import create_token, list_tokens, revoke_token
 from app.deps import NowDep, SessionDep
 from app.models import User
-from app.srs.days import ROLLOVER
+from app.srs.days import ROLLOVER, zone_choices
 from app.srs.errors import StudyError
 from app.srs.preferences import StudySettings, update_study_settings
 from app.web.forms import CsrfField, require_csrf
 from app.web.render import render
-from app.web.viewer import page_user
+from app.web.viewer import page_user, safe_next
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=200)]
@@ -31,11 +31,24 @@ def _page(
     error: str | None = None,
     new_token: str | None = None,
     status: int = 200,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     info = current_session(request)
     assert info is not None
+    # After a refused save the form shows what the user typed, not the stored values, so one
+    # bad field does not throw away the other edits.
+    shown = {
+        "desired_retention": f"{user.desired_retention:.2f}",
+        "new_per_day": str(user.new_per_day),
+        "reviews_per_day": str(user.reviews_per_day),
+        "time_zone": user.time_zone,
+        **(typed or {}),
+    }
     context = {
         "user": user,
+        "shown": shown,
+        "zones": zone_choices(shown["time_zone"]),
+        "saved": request.query_params.get("saved") == "1" and not error,
         "tokens": list_tokens(session=session, user=user),
         "csrf_token": info.csrf_token,
         "error": error,
@@ -65,12 +78,24 @@ def save_settings(
     reviews_per_day: FormText = "",
     time_zone: FormText = "",
     csrf_token: CsrfField = None,
+    next_page: Annotated[str, Form(alias="next", max_length=2048)] = "",
 ) -> Response:
-    """Save retention, daily limits and time zone; the form with its problems otherwise."""
+    """Save retention, daily limits and time zone and say so; the form with its problem and
+    the values as typed otherwise. Fields left out of the form keep their value."""
     require_csrf(request, csrf_token)
     user = page_user(request, session)
     if user is None:
         return _login_first()
+    typed = {
+        name: value
+        for name, value in (
+            ("desired_retention", desired_retention),
+            ("new_per_day", new_per_day),
+            ("reviews_per_day", reviews_per_day),
+            ("time_zone", time_zone),
+        )
+        if value
+    }
     try:
         changes = StudySettings(
             desired_retention=float(desired_retention) if desired_retention else None,
@@ -79,15 +104,15 @@ def save_settings(
             time_zone=time_zone.strip() or None,
         )
     except ValueError:
-        return _page(
-            request, session, user, error="Limits and retention must be numbers.", status=422
-        )
+        message = "Limits and retention must be numbers."
+        return _page(request, session, user, error=message, status=422, typed=typed)
     try:
         update_study_settings(session=session, user=user, changes=changes)
     except StudyError as error:
         session.rollback()
-        return _page(request, session, user, error=str(error), status=422)
-    return RedirectResponse("/settings", status_code=303)
+        session.refresh(user)
+        return _page(request, session, user, error=str(error), status=422, typed=typed)
+    return RedirectResponse(safe_next(next_page, "/settings?saved=1"), status_code=303)
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)

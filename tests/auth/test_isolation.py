@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from tests.auth.helpers import csrf, login
@@ -149,8 +150,10 @@ def _web_stats_and_home(w: World) -> None:
 def _web_settings(w: World) -> None:
     w.client.cookies.clear()
     login(w.client, "bob")
-    page = w.client.get("/settings").text
-    assert "Settings for bob" in page and "ada" not in page
+    page = BeautifulSoup(w.client.get("/settings").text, "html.parser")
+    for select in page.select("select"):  # zone names such as America/Grenada contain "ada"
+        select.decompose()
+    assert "Settings for bob" in page.get_text() and "ada" not in str(page)
 
 
 @pytest.mark.parametrize(

@@ -80,11 +80,23 @@ def test_the_settings_form_saves_and_explains_bad_values(study_client: TestClien
     bad = study_client.post("/settings", data={**fields, "time_zone": "Nowhere/Land",
                                                "csrf_token": token})  # fmt: skip
     assert bad.status_code == 422 and "not a time zone" in bad.text
+    # The refused form keeps what was typed in the other fields, and nothing was saved.
+    form = BeautifulSoup(bad.text, "html.parser")
+    assert form.select_one("#new_per_day")["value"] == "5"  # type: ignore[index]
+    assert form.select_one("#desired_retention")["value"] == "0.8"  # type: ignore[index]
+    assert study_client.get("/api/v1/me").json()["new_per_day"] == 10
     good = study_client.post(
-        "/settings", data={**fields, "time_zone": "Europe/Paris", "csrf_token": token}
+        "/settings",
+        data={**fields, "time_zone": "Europe/Paris", "csrf_token": token},
+        follow_redirects=False,
     )
-    assert good.status_code == 200  # after the redirect
+    assert good.status_code == 303 and good.headers["location"] == "/settings?saved=1"
+    saved = BeautifulSoup(study_client.get(good.headers["location"]).text, "html.parser")
+    assert saved.select_one(".saved").get_text() == "Settings saved."  # type: ignore[union-attr]
+    chosen = saved.select_one("select#time_zone option[selected]")
+    assert chosen is not None and chosen.get_text() == "Europe/Paris"
     assert study_client.get("/api/v1/me").json()["time_zone"] == "Europe/Paris"
+    assert study_client.get("/api/v1/me").json()["new_per_day"] == 5
 
 
 def test_the_api_with_a_session_cookie_needs_the_csrf_header_to_write(

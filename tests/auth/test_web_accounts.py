@@ -15,12 +15,21 @@ from tests.auth.helpers import PASSWORD, csrf, login, signup
 from tests.conftest import Account, FakeClock
 
 
-def test_sign_up_logs_in_and_the_nav_shows_settings_and_log_out(study_client: TestClient) -> None:
+def test_sign_up_logs_in_lands_on_the_welcome_and_the_nav_shows_log_out(
+    study_client: TestClient,
+) -> None:
     response = signup(study_client, "Grace")
     assert response.status_code == 303
-    assert response.headers["location"] == "/settings"
-    page = BeautifulSoup(study_client.get("/settings").text, "html.parser")
-    assert page.select_one("h1").get_text() == "Settings for grace"  # type: ignore[union-attr]
+    assert response.headers["location"] == "/welcome"
+    page = BeautifulSoup(study_client.get("/welcome").text, "html.parser")
+    assert page.select_one("h1").get_text() == "Welcome, grace"  # type: ignore[union-attr]
+    actions = {a.get_text(): a["href"] for a in page.select(".welcome-step a.button")}
+    assert actions == {
+        "Start studying": "/study",
+        "Take a quiz": "/quiz",
+        "See a live demo": "/demos/chain_rule",
+    }
+    assert page.select_one("select#time_zone option[selected]").get_text() == "UTC"  # type: ignore[union-attr]
     assert page.select_one("form.nav-logout") is not None
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
@@ -151,3 +160,65 @@ def test_a_taken_name_is_refused(
     response = signup(study_client, "ADA")
     assert response.status_code == 400
     assert "taken" in response.text
+
+
+def test_a_visitor_sent_from_study_is_told_why_and_offered_a_sign_up(
+    study_client: TestClient,
+) -> None:
+    sent = study_client.get("/study", follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == "/login?next=%2Fstudy"
+    page = BeautifulSoup(study_client.get(sent.headers["location"]).text, "html.parser")
+    assert page.select_one("h1").get_text() == "Log in to study"  # type: ignore[union-attr]
+    offer = page.select_one(".login-why a")
+    assert offer is not None and offer["href"] == "/signup?next=/study"
+    stats = BeautifulSoup(study_client.get("/stats").text, "html.parser")
+    assert stats.select_one("h1").get_text() == "Log in to see your stats"  # type: ignore[union-attr]
+    # The plain login page does not pretend to know why the visitor came.
+    plain = BeautifulSoup(study_client.get("/login").text, "html.parser")
+    assert plain.select_one("h1").get_text() == "Log in"  # type: ignore[union-attr]
+    assert plain.select_one(".login-why") is None
+
+
+def test_signing_up_from_study_welcomes_then_carries_on_to_study(study_client: TestClient) -> None:
+    token = csrf(study_client, "/signup?next=/study")
+    response = study_client.post(
+        "/signup",
+        data={"name": "grace", "password": PASSWORD, "csrf_token": token, "next": "/study"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/welcome?next=%2Fstudy"
+    page = BeautifulSoup(study_client.get(response.headers["location"]).text, "html.parser")
+    start = page.select_one(".welcome-step a.button")
+    assert start is not None and start["href"] == "/study"
+
+
+def test_logged_in_users_asking_for_login_or_signup_go_home(study_client: TestClient) -> None:
+    signup(study_client, "grace")
+    for path in ("/login", "/signup"):
+        response = study_client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/", path
+    response = study_client.get("/login?next=%2Fstats", follow_redirects=False)
+    assert response.headers["location"] == "/stats"
+    response = study_client.get("/login?next=https://evil.example/", follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_the_welcome_saves_a_time_zone_and_says_so(study_client: TestClient) -> None:
+    signup(study_client, "grace")
+    token = csrf(study_client, "/welcome")
+    saved = study_client.post(
+        "/settings",
+        data={"time_zone": "Asia/Tokyo", "next": "/welcome?saved=1", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.headers["location"] == "/welcome?saved=1"
+    page = BeautifulSoup(study_client.get("/welcome?saved=1").text, "html.parser")
+    assert "Asia/Tokyo" in page.select_one(".saved").get_text()  # type: ignore[union-attr]
+    # Only the time zone was sent: the other settings keep their values.
+    me = study_client.get("/api/v1/me").json()
+    assert (me["time_zone"], me["new_per_day"], me["desired_retention"]) == ("Asia/Tokyo", 10, 0.9)
+
+
+def test_the_welcome_needs_a_login(study_client: TestClient) -> None:
+    response = study_client.get("/welcome", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fwelcome"

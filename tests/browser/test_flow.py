@@ -16,13 +16,15 @@ QUIZ = "/quiz?deck=backprop&topic=activations&seed=7"  # three cards, two exerci
 
 
 def sign_up(page: Page, name: str) -> None:
-    """Ask for the study page, get sent to log in, sign up from there, land back on it."""
+    """Ask for the study page, get sent to log in, sign up from there, be welcomed, go on to it."""
     page.goto(STUDY)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     page.get_by_role("link", name="Sign up", exact=True).last.click()
     page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/welcome\?next="))  # a new account is welcomed first
+    page.get_by_role("link", name="Start studying").click()
     expect(page).to_have_url(re.compile(r"/study\?deck=backprop&difficulty=easy$"))
 
 

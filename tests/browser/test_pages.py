@@ -31,6 +31,7 @@ PRIVATE = {
     "exercise": "/exercises/linear_backward?seed=3",
     "stats": "/stats",
     "settings": "/settings",
+    "welcome": "/welcome",
 }
 READY = {  # what shows once a page's script has done its work
     "study": "#study-card:not([hidden])",
@@ -66,7 +67,7 @@ def test_every_page_fits_and_logs_no_error(
         page.get_by_label("Name").fill(f"viewer-{width}-{scheme}")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_role("heading", name="Settings for")).to_be_visible()
+        expect(page.get_by_role("heading", name="Welcome,")).to_be_visible()
         for name, url in PRIVATE.items():
             visit(page, name, url, label)
     finally:

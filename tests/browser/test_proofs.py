@@ -27,7 +27,7 @@ def test_key_points_and_the_reworked_demos(
         page.get_by_label("Name").fill(f"prover-{label}")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_role("heading", name="Settings for")).to_be_visible()
+        expect(page.get_by_role("heading", name="Welcome,")).to_be_visible()
 
         page.goto("/cards/linear-layer-backward")
         page.get_by_text("Show answer").click()

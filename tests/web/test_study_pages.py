@@ -51,7 +51,7 @@ def test_login_never_redirects_off_the_site(
             },
             follow_redirects=False,
         )
-        assert response.headers["location"] == "/settings", target
+        assert response.headers["location"] == "/", target
         study_client.cookies.clear()
 
 
