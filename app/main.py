@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = FastAPI(
         title="gradcards",
         version=__version__,
-        summary="Backpropagation flashcards whose answers are demonstrated by a live engine.",
+        summary="Neural-network interview flashcards, every answer demonstrated by a live engine.",
         docs_url=None,  # served by app.web from vendored Swagger UI (no CDN)
         redoc_url=None,
         lifespan=lifespan,

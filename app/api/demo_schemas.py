@@ -14,14 +14,14 @@ class ArrayOut(BaseModel):
     data: Any = Field(description="Nested lists of numbers (a bare number for shape []).")
 
 
-class StepOut(BaseModel):
+class DemoStepOut(BaseModel):
     label: str
     tex: str | None
     note: str | None
     value: ArrayOut | JsonNumber | int | str
 
 
-class CheckOut(BaseModel):
+class DemoCheckOut(BaseModel):
     claim: str
     measured: JsonNumber
     bound: str = Field(description="What the measured value must satisfy, e.g. '≤ 1e-06'.")
@@ -67,8 +67,8 @@ class DemoOut(BaseModel):
     summary: str
     params: dict[str, Any]
     passed: bool = Field(description="Every check passed.")
-    steps: list[StepOut]
-    checks: list[CheckOut]
+    steps: list[DemoStepOut]
+    checks: list[DemoCheckOut]
     charts: list[ChartOut]
     graph: GraphOut | None
 

@@ -115,19 +115,19 @@ class FieldGradeOut(BaseModel):
     entries: list[EntryOut]
 
 
-class StepOut(BaseModel):
+class SolutionStepOut(BaseModel):
     label: str
     tex: str | None
     value: Value | str
     note: str | None
 
     @classmethod
-    def of(cls, step: Step) -> StepOut:
+    def of(cls, step: Step) -> SolutionStepOut:
         value = step.value if isinstance(step.value, str) else to_json(step.value)
         return cls(label=step.label, tex=step.tex, value=value, note=step.note)
 
 
-class CheckOut(BaseModel):
+class GradeOut(BaseModel):
     kind: str
     seed: int
     passed: bool = Field(description="Every entry of every field is right.")
@@ -135,10 +135,10 @@ class CheckOut(BaseModel):
     wrong: list[str] = Field(description="One sentence per wrong entry.")
     fields: list[FieldGradeOut]
     expected: dict[str, Value] = Field(description="The engine's solution, by field.")
-    solution: list[StepOut] = Field(description="The worked solution, step by step.")
+    solution: list[SolutionStepOut] = Field(description="The worked solution, step by step.")
 
     @classmethod
-    def of(cls, grade: Grade) -> CheckOut:
+    def of(cls, grade: Grade) -> GradeOut:
         exercise = grade.exercise
         right, total = grade.score
         return cls(
@@ -165,5 +165,5 @@ class CheckOut(BaseModel):
                 for field_grade in grade.fields
             ],
             expected=exercise.correct_answer(),
-            solution=[StepOut.of(step) for step in exercise.steps],
+            solution=[SolutionStepOut.of(step) for step in exercise.steps],
         )

@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from app.api.exercise_schemas import (
-    CheckOut,
     CheckRequest,
     ExerciseKindOut,
     ExerciseOut,
     ExerciseRequest,
+    GradeOut,
 )
 from app.api.schemas import ErrorOut
 from app.exercises import (
@@ -56,11 +56,11 @@ def new_exercise(kind: str, request: ExerciseRequest | None = None) -> ExerciseO
     return ExerciseOut.of(spec.generate(seed))
 
 
-@router.post("/exercises/{kind}/check", response_model=CheckOut, responses=ERRORS)
-def check_answer(kind: str, request: CheckRequest) -> CheckOut:
+@router.post("/exercises/{kind}/check", response_model=GradeOut, responses=ERRORS)
+def check_answer(kind: str, request: CheckRequest) -> GradeOut:
     """Grade an answer entry by entry; the response names wrong entries and shows the solution."""
     exercise = find(kind).generate(request.seed)
     try:
-        return CheckOut.of(grade(exercise, request.answer))
+        return GradeOut.of(grade(exercise, request.answer))
     except BadAnswer as error:
         raise HTTPException(422, f"{error}.") from None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +18,14 @@ from app.deps import Clock, NowDep, SessionDep
 from app.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Declares the bearer scheme in the OpenAPI document (so /docs has Authorize, and each per-user
+# operation says it needs the token); auto_error off: api_user reads the header and answers.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="An API token from /settings or `gradcards token create NAME`.",
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)]
 BEARER = {"WWW-Authenticate": "Bearer"}
 
 
@@ -59,7 +68,7 @@ def presented_credentials(request: Request) -> str | None:
     return None
 
 
-def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
+def api_user(request: Request, session: SessionDep, now: NowDep, _bearer: Bearer = None) -> User:
     """The user behind a bearer token or a logged-in session; 401 (or 403 for CSRF) otherwise."""
     token = presented_credentials(request)
     if token is not None:
@@ -74,7 +83,7 @@ def api_user(request: Request, session: SessionDep, now: NowDep) -> User:
     return user
 
 
-async def _presented_credentials(request: Request) -> None:
+async def _presented_credentials(request: Request, _bearer: Bearer = None) -> None:
     presented_credentials(request)
 
 

@@ -163,6 +163,25 @@ def test_openapi_describes_the_read_api(client: TestClient) -> None:
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
 
 
+def test_openapi_declares_the_bearer_token_where_it_is_needed(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from /settings or `gradcards token create NAME`.",
+    }
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            # An operation that can answer 401 needs the token; the catalog and demos do not.
+            needs_token = "401" in operation["responses"]
+            declared = operation.get("security") == [{"bearerAuth": []}]
+            assert declared == needs_token, (method, path)
+    assert spec["paths"]["/api/v1/study/next"]["get"]["security"] == [{"bearerAuth": []}]
+    assert "security" not in spec["paths"]["/api/v1/cards"]["get"]
+    # Schema names are the class names, never module paths (two CheckOut classes once were).
+    assert [name for name in spec["components"]["schemas"] if "__" in name] == []
+
+
 def test_healthz_reports_the_database(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
 

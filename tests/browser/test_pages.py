@@ -13,6 +13,7 @@ PUBLIC = {
     "home": "/",
     "login": "/login",
     "signup": "/signup",
+    "docs": "/docs",
 }
 PRIVATE = {
     "home-logged-in": "/",
@@ -37,6 +38,7 @@ READY = {  # what shows once a page's script has done its work
     "study": "#study-card:not([hidden])",
     "stats": "#forecast-chart[data-drawn]",
     "quiz": "#q1 .choice-button",
+    "docs": ".swagger-ui button.authorize",  # drawn, with the bearer scheme declared
 }
 
 
