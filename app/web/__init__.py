@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.web import account, demos, exercises, pages, quiz, settings, stats, study
+from app.web import account, demos, exercises, pages, quiz, search, settings, stats, study
 
 router = APIRouter()
 router.include_router(pages.router)
@@ -13,5 +13,6 @@ router.include_router(settings.router)
 router.include_router(study.router)
 router.include_router(quiz.router)
 router.include_router(stats.router)
+router.include_router(search.router)
 
 __all__ = ["router"]

@@ -14,6 +14,7 @@ PUBLIC = {
     "login": "/login",
     "signup": "/signup",
     "docs": "/docs",
+    "search": "/search?q=softmax",
 }
 PRIVATE = {
     "home-logged-in": "/",
