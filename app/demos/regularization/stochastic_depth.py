@@ -4,7 +4,8 @@ In training, each residual block's branch is dropped per example (torchvision's 
 with probability pₗ, and kept branches are scaled by 1/(1 − pₗ): x ← x + mₗ f(x)/(1 − pₗ), so the
 block's expected output is x + f(x), which is what eval mode computes. A dropped block is the
 identity: its example's gradient passes straight through and the branch's weights get nothing
-from it. Huang et al. let the drop probability grow linearly with depth, pₗ = (l/L)·p_L.
+from it. Huang et al. let the drop probability grow linearly with depth, pₗ = (l/L)·p_L with
+p_L = 0.5 (they write it as a survival probability falling from 1 to 0.5).
 """
 
 from __future__ import annotations
