@@ -39,6 +39,15 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "sqlite":
+                # Batch mode rebuilds a table by copying it and dropping the old one, and with
+                # foreign keys on SQLite's DROP TABLE first deletes every row, cascading to the
+                # rows that reference it: rebuilding `users` or `cards` would empty every
+                # user's reviews. Off for the migration, on the raw connection before any
+                # BEGIN (inside a transaction the pragma is a no-op); foreign_key_check below
+                # proves the copy left every reference intact.
+                raw = connection.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=OFF")
                 connection.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
                 connection.commit()  # end the transaction the pragma began; Alembic starts its own
             # Batch mode lets ALTERs work on SQLite, which cannot alter most constraints.
@@ -52,6 +61,10 @@ def run_migrations_online() -> None:
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                     )
                 context.run_migrations()
+                if connection.dialect.name == "sqlite":
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left dangling references: {broken[:5]}")
     finally:
         engine.dispose()
 
