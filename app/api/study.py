@@ -8,12 +8,24 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.api.schemas import CardOut, error_responses
-from app.api.study_schemas import ButtonOut, NextOut, ReviewIn, ReviewOut, StateOut
+from app.api.study_schemas import (
+    ButtonOut,
+    CardInfoOut,
+    NewLimitIn,
+    NewLimitOut,
+    NextOut,
+    ReviewIn,
+    ReviewOut,
+    SessionEndOut,
+    StateOut,
+)
 from app.auth.dependencies import ApiUserDep, CredentialsDep, as_api_user
 from app.deps import NowDep, SessionDep, SettingsDep, SlugQuery
 from app.models import Card, User
 from app.srs import cards as card_flags
-from app.srs.queue import StudyFilter, next_card
+from app.srs.card_info import card_info
+from app.srs.preferences import raise_new_limit_today
+from app.srs.queue import StudyFilter, next_card, session_end
 from app.srs.reviews import recent_reviews, record_review, undo_last_review
 
 router = APIRouter(tags=["study"], responses=error_responses(401, 403, 404, 409, 410))
@@ -35,12 +47,26 @@ async def study_next(
     def work(session: Session, user: User) -> NextOut:
         found = next_card(session=session, settings=settings, user=user, now=now, filters=filters)
         if found is None:
-            return NextOut(card=None, state=None, buttons=[], due_left=0, new_left=0)
+            end = session_end(session=session, user=user, now=now, filters=filters)
+            return NextOut(
+                card=None,
+                state=None,
+                buttons=[],
+                due_left=0,
+                new_left=0,
+                end=SessionEndOut(
+                    new_waiting=end.new_waiting,
+                    next_learning_due=end.next_learning_due,
+                    new_limit_today=end.new_limit_today,
+                ),
+            )
         return NextOut(
             card=CardOut.of(found.card),
             state=StateOut.of(found.card.slug, found.state) if found.state else None,
             buttons=[ButtonOut.of(r, outcome, now) for r, outcome in found.outcomes.items()],
             due_left=found.due_left,
+            learning_left=found.learning_left,
+            review_left=found.review_left,
             new_left=found.new_left,
         )
 
@@ -92,14 +118,39 @@ def undo_review(
     """Undo the user's last review: its log row goes and the card's state is restored."""
     removed = undo_last_review(session=session, settings=settings, user=user, now=now)
     card = session.get_one(Card, removed.card_id)
-    return StateOut.of(card.slug, card_flags.card_state(session=session, user=user, card=card))
+    row = card_flags.card_state(session=session, user=user, card=card)
+    return StateOut.of(card.slug, row, deck=card.deck.title, number=card.number)
+
+
+@router.post("/study/new-today", response_model=NewLimitOut)
+def raise_new_today(
+    body: NewLimitIn, user: ApiUserDep, session: SessionDep, now: NowDep
+) -> NewLimitOut:
+    """Let `extra` more new cards in today only; the daily setting stays as it is."""
+    limit = raise_new_limit_today(session=session, user=user, extra=body.extra, now=now)
+    return NewLimitOut(new_per_day=user.new_per_day, new_limit_today=limit)
 
 
 @router.get("/study/cards/{slug}", response_model=StateOut)
 def get_card_state(slug: str, user: ApiUserDep, session: SessionDep) -> StateOut:
     """The user's schedule for one card ("new" if never reviewed)."""
     card = card_flags.studiable_card(session=session, slug=slug)
-    return StateOut.of(slug, card_flags.card_state(session=session, user=user, card=card))
+    row = card_flags.card_state(session=session, user=user, card=card)
+    return StateOut.of(slug, row, deck=card.deck.title, number=card.number)
+
+
+@router.get("/study/cards/{slug}/info", response_model=CardInfoOut)
+def get_card_info(slug: str, user: ApiUserDep, session: SessionDep, now: NowDep) -> CardInfoOut:
+    """Anki's Card Info: the schedule, the odds of recall now, lapses and every review."""
+    card = card_flags.studiable_card(session=session, slug=slug)
+    info = card_info(session=session, user=user, card=card, now=now)
+    state = StateOut.of(slug, info.state, deck=card.deck.title, number=card.number)
+    return CardInfoOut(
+        **state.model_dump(),
+        retrievability=info.retrievability,
+        lapses=info.lapses,
+        reviews=[ReviewOut.of(slug, log) for log in info.reviews],
+    )
 
 
 @router.post("/study/cards/{slug}/{action}", response_model=StateOut)
@@ -115,4 +166,5 @@ def change_card(
         "reset": card_flags.reset_card,
     }[action]
     change(session=session, user=user, card=card, now=now)
-    return StateOut.of(slug, card_flags.card_state(session=session, user=user, card=card))
+    row = card_flags.card_state(session=session, user=user, card=card)
+    return StateOut.of(slug, row, deck=card.deck.title, number=card.number)

@@ -33,6 +33,8 @@ class ReviewIn(BaseModel):
 
 class StateOut(BaseModel):
     card: str
+    deck: str | None = Field(default=None, description="The card's deck title.")
+    number: int | None = Field(default=None, description="The card's number in its deck.")
     state: StateName
     step: int | None = None
     stability: float | None = None
@@ -43,11 +45,15 @@ class StateOut(BaseModel):
     buried_until: datetime | None = None
 
     @classmethod
-    def of(cls, slug: str, row: CardState | None) -> StateOut:
+    def of(
+        cls, slug: str, row: CardState | None, *, deck: str | None = None, number: int | None = None
+    ) -> StateOut:
         if row is None:
-            return cls(card=slug, state="new")
+            return cls(card=slug, deck=deck, number=number, state="new")
         return cls(
             card=slug,
+            deck=deck,
+            number=number,
             state=STATE_NAMES[row.state],  # type: ignore[arg-type]
             step=row.step,
             stability=row.stability,
@@ -89,6 +95,14 @@ class ReviewOut(BaseModel):
         )
 
 
+class CardInfoOut(StateOut):
+    retrievability: float | None = Field(
+        description="FSRS's probability of recall right now (null for a card never reviewed)."
+    )
+    lapses: int = Field(description="Times the card was rated Again while in review.")
+    reviews: list[ReviewOut] = Field(description="The card's reviews, newest first (at most 200).")
+
+
 class ButtonOut(BaseModel):
     rating: int
     label: Literal["again", "hard", "good", "easy"]
@@ -105,12 +119,36 @@ class ButtonOut(BaseModel):
         )
 
 
+class SessionEndOut(BaseModel):
+    new_waiting: int = Field(description="New cards of the selection held back by today's limit.")
+    next_learning_due: datetime | None = Field(
+        description="When the soonest learning or relearning step comes back (null if none)."
+    )
+    new_limit_today: int = Field(description="Today's new-card limit, any raise included.")
+
+
 class NextOut(BaseModel):
     card: CardOut | None = Field(description="null when nothing is left to study today.")
     state: StateOut | None
     buttons: list[ButtonOut]
-    due_left: int = Field(description="Due cards left today (within the review limit).")
+    due_left: int = Field(description="Due cards left today: learning_left + review_left.")
+    learning_left: int = Field(default=0, description="Learning and relearning steps due now.")
+    review_left: int = Field(default=0, description="Review cards due today (within the limit).")
     new_left: int = Field(description="New cards left today (within the new-card limit).")
+    end: SessionEndOut | None = Field(
+        default=None, description="When nothing is left: what waits, and when the next step is due."
+    )
+
+
+class NewLimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    extra: int = Field(ge=1, le=500, description="More new cards for today only.")
+
+
+class NewLimitOut(BaseModel):
+    new_per_day: int
+    new_limit_today: int = Field(description="new_per_day plus today's extra.")
 
 
 class RetentionOut(BaseModel):

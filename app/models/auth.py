@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -21,6 +21,9 @@ class User(Base):
     new_per_day: Mapped[int] = mapped_column(Integer, default=10)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Anki's "increase today's new card limit": extra new cards for one study day only.
+    extra_new: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extra_new_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from app.models import User
-from app.srs.days import is_time_zone
+from app.srs.days import is_time_zone, study_day
 from app.srs.errors import BadStudySetting
 
 MIN_RETENTION, MAX_RETENTION = 0.70, 0.99
@@ -47,3 +48,19 @@ def update_study_settings(*, session: Session, user: User, changes: StudySetting
             setattr(user, name, value)
     session.commit()
     return user
+
+
+MAX_EXTRA_NEW = 500
+
+
+def raise_new_limit_today(*, session: Session, user: User, extra: int, now: datetime) -> int:
+    """Let `extra` more new cards in today only (Anki's custom-study "increase today's new card
+    limit"); a second raise on the same study day adds to the first. Returns today's limit."""
+    if not 1 <= extra <= MAX_EXTRA_NEW:
+        raise BadStudySetting(f"extra must be between 1 and {MAX_EXTRA_NEW}.")
+    today = study_day(now, user.time_zone)
+    already = user.extra_new if user.extra_new_day == today else 0
+    user.extra_new = min(already + extra, MAX_NEW_PER_DAY)
+    user.extra_new_day = today
+    session.commit()
+    return user.new_per_day + user.extra_new

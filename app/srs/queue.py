@@ -27,7 +27,7 @@ from app.catalog.queries import CardFilter, active_card_conditions
 from app.config import Settings
 from app.models import Card, CardState, ReviewLog, User
 from app.models.base import UTCDateTime
-from app.srs.days import today_bounds
+from app.srs.days import study_day, today_bounds
 from app.srs.scheduler import fsrs_card, preview, scheduler_for
 
 DIFFICULTY_ORDER = case({"easy": 0, "medium": 1, "hard": 2}, value=Card.difficulty, else_=3)
@@ -63,6 +63,23 @@ class NextCard:
     due_left: int  # cards due now (within the review limit), counting a learn-ahead card shown
     new_left: int  # new cards left today (within the new-card limit)
     learn_ahead: bool = False  # shown before its step is due: nothing else was left
+    learning_left: int = 0  # of due_left: learning and relearning steps (Anki's red count)
+    review_left: int = 0  # of due_left: review-state cards (Anki's green count)
+
+
+@dataclass(frozen=True)
+class SessionEnd:
+    """Why a session ended: what waits behind today's new-card limit, and the next step due."""
+
+    new_waiting: int  # new cards in the selection that today's limit holds back
+    next_learning_due: datetime | None  # the soonest learning or relearning step, if any
+    new_limit_today: int  # today's new-card limit, an extra raise for today included
+
+
+def new_limit_today(user: User, now: datetime) -> int:
+    """The user's new cards per day, plus any extra granted for the study day `now` is in."""
+    extra = user.extra_new if user.extra_new_day == study_day(now, user.time_zone) else 0
+    return user.new_per_day + (extra or 0)
 
 
 def _visible(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
@@ -97,7 +114,7 @@ def study_queue(
     day_begin, day_end = today_bounds(now, user.time_zone)
     new_done, reviews_done = _done_today(session, user.id, day_begin)
     queue = Queue(
-        new_left=max(0, user.new_per_day - new_done),
+        new_left=max(0, new_limit_today(user, now) - new_done),
         reviews_left=max(0, user.reviews_per_day - reviews_done),
     )
     # Review cards are due for the whole study day; learning steps only once their minute comes.
@@ -156,9 +173,11 @@ def next_card(
     now = now.astimezone(UTC)
     day_begin, day_end = today_bounds(now, user.time_zone)
     new_done, reviews_done = _done_today(session, user.id, day_begin)
-    new_quota = min(max(0, user.new_per_day - new_done), NEW_LIMIT)
+    new_quota = min(max(0, new_limit_today(user, now) - new_done), NEW_LIMIT)
     reviews_quota = max(0, user.reviews_per_day - reviews_done)
-    row, due_left = _most_urgent(session, user.id, now, day_end, reviews_quota, filters)
+    row, learning_left, review_left = _most_urgent(
+        session, user.id, now, day_end, reviews_quota, filters
+    )
     new_card, new_version, new_left = (
         _first_new(session, user.id, now, new_quota, filters) if new_quota else (None, 0, 0)
     )
@@ -181,7 +200,35 @@ def next_card(
         fuzzing=settings.fsrs_fuzzing,
     )
     outcomes = preview(scheduler, fsrs_card(row, now=now), now=now)
-    return NextCard(card, row, outcomes, due_left + int(ahead), new_left, learn_ahead=ahead)
+    if ahead:
+        learning_left += 1
+    return NextCard(
+        card,
+        row,
+        outcomes,
+        learning_left + review_left,
+        new_left,
+        learn_ahead=ahead,
+        learning_left=learning_left,
+        review_left=review_left,
+    )
+
+
+def session_end(*, session: Session, user: User, now: datetime, filters: StudyFilter) -> SessionEnd:
+    """What a user whose session has ended is waiting for (run only at the end: two counts)."""
+    now = now.astimezone(UTC)
+    day_begin, _ = today_bounds(now, user.time_zone)
+    new_done, _ = _done_today(session, user.id, day_begin)
+    limit = new_limit_today(user, now)
+    quota = max(0, limit - new_done)
+    found = session.execute(_new_query(filters), {"user_id": user.id, "now": now}).first()
+    unseen = int(found[2]) if found else 0
+    step = session.scalars(_next_step_query(filters), {"user_id": user.id, "now": now}).first()
+    return SessionEnd(
+        new_waiting=max(0, unseen - quota),
+        next_learning_due=step.due if step is not None else None,
+        new_limit_today=limit,
+    )
 
 
 _CARD_BY_ID = (
@@ -250,15 +297,16 @@ def _most_urgent(
     day_end: datetime,
     reviews_quota: int,
     filters: StudyFilter,
-) -> tuple[CardState | None, int]:
-    """The due card with the most overdue time for its interval, and how many are due."""
+) -> tuple[CardState | None, int, int]:
+    """The due card with the most overdue time for its interval, and how many learning and
+    review cards are due (reviews capped by the day's review quota)."""
     query = _urgent_query(session.get_bind().dialect.name, filters, reviews_quota > 0)
     params = {"user_id": user_id, "now": now, "day_end": day_end, "now_seconds": now.timestamp()}
     found = session.execute(query, params).first()
     if found is None:
-        return None, 0
+        return None, 0, 0
     row, total, reviews = found
-    return row, int(total) - int(reviews) + min(int(reviews), reviews_quota)
+    return row, int(total) - int(reviews), min(int(reviews), reviews_quota)
 
 
 def is_new(mine: Any, now: Any) -> ColumnElement[bool]:
@@ -311,6 +359,24 @@ def _learn_ahead_query(filters: StudyFilter) -> Select[Any]:
             CardState.user_id == bindparam("user_id"),
             CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
             CardState.due <= bindparam("horizon", type_=UTCDateTime()),
+            _visible(now),
+        )
+        .where(*active_card_conditions(filters))
+        .order_by(CardState.due, Card.id)
+        .limit(1)
+    )
+
+
+@lru_cache(maxsize=128)
+def _next_step_query(filters: StudyFilter) -> Select[Any]:
+    """The soonest learning or relearning step still to come, whatever its time."""
+    now = bindparam("now", type_=UTCDateTime())
+    return (
+        select(CardState)
+        .join(Card, CardState.card_id == Card.id)
+        .where(
+            CardState.user_id == bindparam("user_id"),
+            CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
             _visible(now),
         )
         .where(*active_card_conditions(filters))

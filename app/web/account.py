@@ -42,6 +42,8 @@ def _form(
     context = {
         "next": target,
         "purpose": login_purpose(target),
+        # The study page sends ?expired=1 when its session ran out mid-review.
+        "expired": request.query_params.get("expired") == "1",
         "csrf_token": info.csrf_token,
         "error": error,
         "name": name,

@@ -10,7 +10,7 @@
   var filters = ["deck", "topic", "difficulty"].filter(function (name) { return root.dataset[name]; })
     .map(function (name) { return name + "=" + encodeURIComponent(root.dataset[name]); }).join("&");
 
-  var session = { started: Date.now(), ratings: [], left: 0 };
+  var session = { started: Date.now(), ratings: [], counts: null };
   var current = null;  // { card, buttons, shownAt, key }
   var side = "loading";  // loading | question | answer | done
   var busy = false;
@@ -21,25 +21,47 @@
     return Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
+  // Errors carry `unreachable` when no answer came back at all, so a review can say it was
+  // not recorded (an answer from the server, even an error, means the server decided).
   function api(method, url, body) {
     var headers = { Accept: "application/json" };
     if (method !== "GET") headers["X-CSRF-Token"] = csrf ? csrf.content : "";
     if (body) headers["Content-Type"] = "application/json";
     return fetch(url, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
                         credentials: "same-origin" })
+      .catch(function () {
+        var error = new Error("The server could not be reached.");
+        error.unreachable = true;
+        throw error;
+      })
       .then(function (response) {
         if (response.status === 401) {
-          location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
-          throw new Error("Log in again.");
+          location.href = "/login?expired=1&next=" + encodeURIComponent(location.pathname + location.search);
+          throw new Error("Your session has expired; log in again.");
         }
-        return response.json().then(function (data) {
-          if (!response.ok) throw new Error(data.detail || "The server said " + response.status + ".");
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (!response.ok) {
+            var detail = typeof data.detail === "string" ? data.detail : "";
+            throw new Error(detail || "The server answered " + response.status + ".");
+          }
           return data;
         });
       });
   }
 
   function say(text) { $("study-message").textContent = text; }
+
+  // A failure shows above the grade bar, where the user is looking, with a Retry when one helps.
+  var retryAction = null;
+  function fail(text, retry) {
+    $("study-error-text").textContent = text;
+    retryAction = retry || null;
+    $("study-retry").hidden = !retry;
+    $("study-error").hidden = false;
+  }
+  function clearError() { $("study-error").hidden = true; retryAction = null; }
+
+  function cardName(deck, number) { return deck + ", card " + number; }
 
   function renderMath(el) {
     if (!window.katex) return;
@@ -64,13 +86,14 @@
     return Math.floor(seconds / 60) + " min " + (seconds % 60) + " s";
   }
 
+  // Anki's counts: what is left today, the card on screen included, by kind.
   function progress() {
-    var done = session.ratings.length, total = done + session.left;
-    var bar = $("study-progress");
-    bar.max = Math.max(total, 1);
-    bar.value = done;
-    $("progress-text").textContent = side === "done" ? done + " of " + total + " done"
-      : Math.min(done + 1, total) + " of " + total;
+    var c = session.counts || { new_left: 0, learning_left: 0, review_left: 0 };
+    $("count-new").textContent = c.new_left;
+    $("count-learning").textContent = c.learning_left;
+    $("count-review").textContent = c.review_left;
+    var done = session.ratings.length;
+    $("count-done").textContent = done ? "· " + done + " done" : "";
   }
 
   function chip(level) {
@@ -84,7 +107,7 @@
   function showCard(next) {
     var card = next.card;
     current = { card: card, buttons: next.buttons, shownAt: Date.now(), key: randomKey() };
-    session.left = next.due_left + next.new_left;
+    session.counts = next;
     $("study-card").className = "study-card card-page difficulty-" + card.difficulty;
     $("study-number").textContent = card.number;
     var meta = $("study-meta");
@@ -107,6 +130,9 @@
       if (label) label.textContent = interval(button.interval_seconds);
     });
     renderMath($("study-question"));
+    $("card-info").hidden = true;
+    $("card-info").dataset.slug = "";
+    root.querySelector('[data-action="info"]').setAttribute("aria-expanded", "false");
     side = "question";
     $("study-answer").hidden = true;
     $("reveal-row").hidden = false;
@@ -117,10 +143,17 @@
     $("study-card").focus({ preventScroll: true });
   }
 
-  function finish() {
+  function minutesUntil(iso) {
+    var minutes = Math.max(1, Math.round((Date.parse(iso) - Date.now()) / 60000));
+    if (minutes < 90) return minutes + " min";
+    var hours = Math.round(minutes / 60);
+    return hours < 36 ? hours + " h" : Math.round(hours / 24) + " days";
+  }
+
+  function finish(end) {
     side = "done";
     current = null;
-    session.left = 0;
+    session.counts = null;
     var done = session.ratings.length;
     var again = session.ratings.filter(function (r) { return r === 1; }).length;
     $("study-card").hidden = true;
@@ -131,6 +164,21 @@
     $("summary-note").textContent = done ? "Nothing more is due in this selection today."
       : "Nothing is due in this selection today. Come back tomorrow, or take a quiz.";
     $("summary-quiz").href = "/quiz" + (filters ? "?" + filters : "");
+    var waiting = end ? end.new_waiting : 0;
+    $("summary-waiting").hidden = !waiting;
+    if (waiting) {
+      var more = Math.min(waiting, 10);
+      $("summary-waiting-text").textContent = waiting + " new card" + (waiting === 1 ? "" : "s") +
+        " wait" + (waiting === 1 ? "s" : "") + " behind today's limit of " + end.new_limit_today + ".";
+      $("summary-more").textContent = "Study " + more + " more today";
+      $("summary-more").dataset.extra = more;
+    }
+    var nextDue = end && end.next_learning_due;
+    $("summary-next").hidden = !nextDue;
+    if (nextDue) {
+      $("summary-next").textContent = "The next learning card is due in " + minutesUntil(nextDue) +
+        ": come back then, or it waits for your next session.";
+    }
     $("study-summary").hidden = false;
     progress();
     $("study-summary").focus({ preventScroll: true });
@@ -139,8 +187,11 @@
   function load() {
     busy = true;
     return api("GET", root.dataset.nextUrl + (filters ? "?" + filters : ""))
-      .then(function (next) { if (next.card) showCard(next); else finish(); })
-      .catch(function (error) { say(error.message); })
+      .then(function (next) { if (next.card) showCard(next); else finish(next.end); })
+      .catch(function (error) {
+        fail(error.unreachable ? "The server could not be reached, so the next card could not be loaded."
+          : error.message, load);
+      })
       .finally(function () { busy = false; });
   }
 
@@ -158,24 +209,128 @@
     if (side !== "answer" || busy) return;
     busy = true;
     say("");
+    clearError();
+    // The same idempotency key on a retry: if the first attempt did arrive, it is not counted twice.
     var body = { card: current.card.slug, rating: rating, duration_ms: Date.now() - current.shownAt,
                  idempotency_key: current.key };
     api("POST", root.dataset.reviewUrl, body)
       .then(function () { session.ratings.push(rating); return load(); })
-      .catch(function (error) { busy = false; say(error.message); });
+      .catch(function (error) {
+        busy = false;
+        fail(error.unreachable ? "The server could not be reached; your answer was not recorded."
+          : "Your answer was not recorded: " + error.message, function () { rate(rating); });
+      });
   }
 
+  // The server keeps the last review, so undo works after a reload too.
   function undo() {
     if (busy || side === "loading") return;
-    if (!session.ratings.length) { say("Nothing to undo in this session."); return; }
     busy = true;
+    clearError();
     api("POST", root.dataset.undoUrl)
       .then(function (state) {
         session.ratings.pop();
-        say("Undone: the last review of " + state.card + " was removed.");
+        say("Undone: your last review of " + cardName(state.deck, state.number) + ".");
         return load();
       })
-      .catch(function (error) { busy = false; say(error.message); });
+      .catch(function (error) {
+        busy = false;
+        if (error.unreachable) fail("The server could not be reached; nothing was undone.", undo);
+        else say(error.message);
+      });
+  }
+
+  function act(action) {
+    if (busy || !current || (side !== "question" && side !== "answer")) return;
+    var card = current.card;
+    busy = true;
+    clearError();
+    api("POST", root.dataset.cardUrl + encodeURIComponent(card.slug) + "/" + action)
+      .then(function (state) {
+        var name = cardName(state.deck, state.number);
+        say(action === "bury" ? "Buried until tomorrow: " + name + "."
+          : "Suspended: " + name + ". It stays out of your reviews until you unsuspend it on its card page.");
+        return load();
+      })
+      .catch(function (error) {
+        busy = false;
+        fail(error.unreachable ? "The server could not be reached; the card was not changed." : error.message,
+          function () { act(action); });
+      });
+  }
+
+  function when(iso) {
+    if (!iso) return "—";
+    var date = new Date(iso);
+    return date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }) + " " +
+      date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  var RATINGS = { 1: "Again", 2: "Hard", 3: "Good", 4: "Easy" };
+
+  function showInfo(info) {
+    var figures = [
+      ["State", info.state],
+      ["Due", when(info.due)],
+      ["Stability", info.stability == null ? "—" : info.stability.toFixed(2) + " days"],
+      ["Difficulty", info.difficulty == null ? "—" : info.difficulty.toFixed(2) + " of 10"],
+      ["Recall odds now", info.retrievability == null ? "—" : Math.round(100 * info.retrievability) + " %"],
+      ["Reviews", String(info.reviews.length)],
+      ["Lapses", String(info.lapses)],
+    ];
+    if (info.suspended) figures.push(["Suspended", "yes"]);
+    $("card-info-figures").replaceChildren.apply($("card-info-figures"), figures.map(function (pair) {
+      var div = document.createElement("div");
+      var dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = pair[0];
+      dd.textContent = pair[1];
+      div.append(dt, dd);
+      return div;
+    }));
+    var rows = info.reviews.map(function (r) {
+      var tr = document.createElement("tr");
+      [when(r.reviewed_at), RATINGS[r.rating], r.state, when(r.due)].forEach(function (text) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      return tr;
+    });
+    if (!rows.length) {
+      var tr = document.createElement("tr"), td = document.createElement("td");
+      td.colSpan = 4;
+      td.textContent = "Not reviewed yet: this card is new to you.";
+      tr.appendChild(td);
+      rows.push(tr);
+    }
+    $("card-info-history").replaceChildren.apply($("card-info-history"), rows);
+  }
+
+  function toggleInfo() {
+    if (!current || (side !== "question" && side !== "answer")) return;
+    var panel = $("card-info"), button = root.querySelector('[data-action="info"]');
+    if (!panel.hidden) { panel.hidden = true; button.setAttribute("aria-expanded", "false"); return; }
+    var slug = current.card.slug;
+    api("GET", root.dataset.cardUrl + encodeURIComponent(slug) + "/info")
+      .then(function (info) {
+        if (!current || current.card.slug !== slug) return;
+        showInfo(info);
+        panel.hidden = false;
+        button.setAttribute("aria-expanded", "true");
+      })
+      .catch(function (error) {
+        fail(error.unreachable ? "The server could not be reached; card info is not available." : error.message);
+      });
+  }
+
+  function raiseNewLimit() {
+    var extra = Number($("summary-more").dataset.extra);
+    api("POST", root.dataset.newTodayUrl, { extra: extra })
+      .then(function (limit) {
+        say("Today's new-card limit is " + limit.new_limit_today + " (" + limit.new_per_day + " on other days).");
+        return load();
+      })
+      .catch(function (error) { fail(error.unreachable ? "The server could not be reached." : error.message); });
   }
 
   function showDemo() {
@@ -213,7 +368,14 @@
     if (side === "question" && (key === " " || key === "Enter")) {
       event.preventDefault();
       reveal();
-    } else if (side === "answer") {
+      return;
+    }
+    if (side === "question" || side === "answer") {
+      if (key === "-") { event.preventDefault(); act("bury"); return; }
+      if (key === "@") { event.preventDefault(); act("suspend"); return; }
+      if (key.toLowerCase() === "i") { event.preventDefault(); toggleInfo(); return; }
+    }
+    if (side === "answer") {
       if (key === " " || key === "Enter") { event.preventDefault(); rate(3); }
       else if (/^[1-4]$/.test(key)) { event.preventDefault(); rate(Number(key)); }
       else if (key.toLowerCase() === "d") { event.preventDefault(); showDemo(); }
@@ -221,6 +383,13 @@
   });
 
   $("reveal").addEventListener("click", reveal);
+  $("card-actions").addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (!button) return;
+    if (button.dataset.action === "info") toggleInfo(); else act(button.dataset.action);
+  });
+  $("study-retry").addEventListener("click", function () { if (retryAction) retryAction(); });
+  $("summary-more").addEventListener("click", raiseNewLimit);
   $("show-demo").addEventListener("click", showDemo);
   $("grade-bar").addEventListener("click", function (event) {
     var button = event.target.closest("[data-rating]");

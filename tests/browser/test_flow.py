@@ -29,8 +29,12 @@ def sign_up(page: Page, name: str) -> None:
 
 
 def study_with_the_keyboard(page: Page) -> None:
-    progress, question = page.locator("#progress-text"), page.locator("#study-question")
-    expect(progress).to_have_text("1 of 5")
+    # Anki's counts: new · learning · review left today, the card on screen included.
+    new, learning = page.locator("#count-new"), page.locator("#count-learning")
+    review, question = page.locator("#count-review"), page.locator("#study-question")
+    expect(new).to_have_text("5")
+    expect(learning).to_have_text("0")
+    expect(review).to_have_text("0")
     expect(page.locator("#grade-bar")).to_be_hidden()  # grade only after seeing the answer
     screenshot(page, "study-question-desktop")
     page.keyboard.press("Space")  # reveal
@@ -40,42 +44,52 @@ def study_with_the_keyboard(page: Page) -> None:
     expect(page.locator("#study-demo .check").first).to_be_visible()
     screenshot(page, "study-answer-desktop")
     page.keyboard.press("Space")  # Good
-    expect(progress).to_have_text("2 of 5")
+    expect(new).to_have_text("4")
     second = question.inner_text()
     page.keyboard.press("Enter")
     page.keyboard.press("1")  # Again: back in a minute, so not in this session
-    expect(progress).to_have_text("3 of 5")
+    expect(new).to_have_text("3")
     third = question.inner_text()
     page.keyboard.press("Space")
     page.keyboard.press("4")  # Easy
-    expect(progress).to_have_text("4 of 5")
+    expect(new).to_have_text("2")
+    expect(page.locator("#count-done")).to_have_text("· 3 done")
 
     page.keyboard.press("u")  # undo Easy: the third card is back
-    expect(page.locator("#study-message")).to_contain_text("Undone")
-    expect(progress).to_have_text("3 of 5")
+    expect(page.locator("#study-message")).to_have_text(
+        re.compile(r"^Undone: your last review of Backpropagation, card \d+\.$")
+    )
+    expect(new).to_have_text("3")
     expect(question).to_have_text(third)
+    page.reload()  # the server keeps the last review: undo still works after a reload
+    expect(new).to_have_text("3")
     page.keyboard.press("Control+z")  # undo Again: the second card is back
-    expect(progress).to_have_text("2 of 5")
+    expect(new).to_have_text("4")
     expect(question).to_have_text(second)
 
-    for position in range(2, 6):  # finish: one Again, the rest Good
-        expect(progress).to_have_text(f"{position} of 5")
+    done = page.locator("#count-done")  # counts this page's reviews: the reload began anew
+    for left in range(4, 0, -1):  # finish the new cards: one Again, the rest Good
+        expect(new).to_have_text(str(left))
+        expect(done).to_have_text(f"· {4 - left} done" if left < 4 else "")
         page.keyboard.press("Space")
         expect(page.locator("#grade-bar")).to_be_visible()
-        page.keyboard.press("1" if position == 2 else "Space")
+        page.keyboard.press("1" if left == 4 else "Space")
     # Anki's learn-ahead: with nothing else left, cards still in their learning steps (1 and 10
     # minutes) come back now instead of the session ending minutes early. The card graded Again
     # returns twice, the four graded Good once each, and then each has graduated.
-    for position in range(6, 12):
-        expect(progress).to_have_text(f"{position} of {position}")
+    for step in range(6):
+        expect(done).to_have_text(f"· {4 + step} done")
+        expect(new).to_have_text("0")
+        expect(learning).to_have_text(re.compile(r"^[1-5]$"))
         page.keyboard.press("Space")
         expect(page.locator("#grade-bar")).to_be_visible()
         page.keyboard.press("Space")
     summary = page.locator("#study-summary")
     expect(summary).to_be_visible()
-    expect(page.locator("#summary-cards")).to_have_text("11")
-    expect(page.locator("#summary-again")).to_have_text("9%")
-    expect(progress).to_have_text("11 of 11 done")
+    # A reload started a new session in the page: it counts the reviews made since.
+    expect(page.locator("#summary-cards")).to_have_text("10")
+    expect(page.locator("#summary-again")).to_have_text("10%")
+    expect(page.locator("#summary-waiting")).to_be_hidden()  # every easy card was seen
     screenshot(page, "study-summary-desktop")
 
 
