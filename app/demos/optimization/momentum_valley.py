@@ -133,7 +133,7 @@ def momentum_valley(params: MomentumValleyParams) -> Demo:
         Step(
             f"steps to ‖θ‖ < {TOLERANCE:g} (GD, heavy ball)",
             np.array([n_gd, n_hb], dtype=np.float64),
-            note=f"{STEPS} means not reached within {STEPS} steps",
+            note=f"{STEPS + 1} means not reached within {STEPS} steps",
         ),
     ]
     return Demo(
@@ -146,6 +146,6 @@ def momentum_valley(params: MomentumValleyParams) -> Demo:
         summary=(
             f"With κ = {kappa:g}, tuned GD shrinks the error by {rate_gd:.4f} per step and tuned "
             f"heavy ball by {rate_hb:.4f}; heavy ball reached {TOLERANCE:g} in {n_hb} steps, GD "
-            f"took {n_gd if n_gd < STEPS else f'more than {STEPS}'}."
+            f"took {n_gd if n_gd <= STEPS else f'more than {STEPS}'}."
         ),
     )
