@@ -67,8 +67,9 @@ def gru_reference(
     x_t: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
     b_hh: np.ndarray, reset_after_bias: bool = True,
 ) -> np.ndarray:
-    """One GRU step with torch's row order r, z, n; reset_after_bias=False is the other
-    convention, r ⊙ (W_hn h) + b_hn (the original paper's and Keras's reset_after=False)."""
+    """One GRU step with torch's row order r, z, n: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
+    reset_after_bias=False is Cho et al.'s original form (Keras's reset_after=False): the reset
+    gate scales h before the product, n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)."""
     n = h.shape[-1]
     gi = x_t @ w_ih.T + b_ih
     hh = h @ w_hh.T
@@ -77,7 +78,7 @@ def gru_reference(
     if reset_after_bias:
         hidden = r * (hh[..., 2 * n :] + b_hh[2 * n :])
     else:
-        hidden = r * hh[..., 2 * n :] + b_hh[2 * n :]
+        hidden = (r * h) @ w_hh[2 * n :].T + b_hh[2 * n :]
     candidate = np.tanh(gi[..., 2 * n :] + hidden)
     return (1 - z) * candidate + z * h
 

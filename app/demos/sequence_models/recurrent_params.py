@@ -3,7 +3,7 @@
 With G gate blocks a PyTorch cell has weight_ih (G·H, I), weight_hh (G·H, H) and two biases
 b_ih, b_hh of G·H each: G·(H·I + H² + 2H) parameters, with G = 1 (RNN), 3 (GRU: r, z, n) and
 4 (LSTM: i, f, g, o). The GRU's candidate applies its reset gate to (W_hn h + b_hn), after the
-bias, as torch and cuDNN do; the original paper's form r ⊙ (W_hn h) + b_hn is another function.
+bias, as torch and cuDNN do; Cho et al.'s original W_hn (r ⊙ h) + b_hn is another function.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ def recurrent_params(params: RecurrentParamsParams) -> Demo:
             EXACT,
         ),
         Check.at_least(
-            "r ⊙ (W_hn h) + b_hn, the reset before the bias, is a different function "
-            "(relative difference)",
+            "the original form W_hn (r ⊙ h) + b_hn, reset before the product, is a different "
+            "function (relative difference)",
             relative_error(other, gru_out),
             1e-9,
         ),
@@ -97,7 +97,7 @@ def recurrent_params(params: RecurrentParamsParams) -> Demo:
         ),
         Step("RNN, GRU, LSTM parameters (engine)", np.array(list(counts.values()))),
         Step("GRU h' (engine), first example", gru_out[0]),
-        Step("GRU h' with r ⊙ (W_hn h) + b_hn (other convention)", other[0]),
+        Step("GRU h' with W_hn (r ⊙ h) + b_hn (Cho et al.'s form)", other[0]),
         Step("LSTM c' (engine), first example", lstm_c[0]),
     ]
     return Demo(
