@@ -181,7 +181,11 @@ def bptt_scalar(rng: np.random.Generator, seed: int) -> Exercise:
     )
     steps = (
         Step("h_1, h_2, h_3", np.array(states), r"h_t = w h_{t-1} + u x_t"),
-        Step("δ_t = ∂L/∂h_t for t = 1, 2, 3", np.array([w_value**2, w_value, 1.0]), r"\delta_t = w^{3-t}"),
+        Step(
+            "δ_t = ∂L/∂h_t for t = 1, 2, 3",
+            np.array([w_value**2, w_value, 1.0]),
+            r"\delta_t = w^{3-t}",
+        ),
         Step("∂L/∂w", dw, r"\sum_t \delta_t\, h_{t-1}"),
         Step("∂L/∂u", du, r"\sum_t \delta_t\, x_t"),
     )

@@ -9,7 +9,13 @@ import pytest
 from app.exercises import Exercise, generate
 from tests.exercises.helpers import SEEDS, given
 
-KINDS = ["rnn_param_count", "bptt_scalar", "lstm_cell_gradient", "tbptt_reach", "embedding_grad_rows"]
+KINDS = [
+    "rnn_param_count",
+    "bptt_scalar",
+    "lstm_cell_gradient",
+    "tbptt_reach",
+    "embedding_grad_rows",
+]
 
 
 def textbook(exercise: Exercise) -> dict[str, np.ndarray]:
@@ -18,7 +24,11 @@ def textbook(exercise: Exercise) -> dict[str, np.ndarray]:
     if exercise.kind == "rnn_param_count":
         i, h = float(g("I")), float(g("H"))
         block = h * i + h * h + 2 * h
-        return {"rnn": np.asarray(block), "gru": np.asarray(3 * block), "lstm": np.asarray(4 * block)}
+        return {
+            "rnn": np.asarray(block),
+            "gru": np.asarray(3 * block),
+            "lstm": np.asarray(4 * block),
+        }
     if exercise.kind == "bptt_scalar":
         w, u, x = float(g("w")), float(g("u")), g("x")
         h1 = u * x[0]
@@ -26,8 +36,8 @@ def textbook(exercise: Exercise) -> dict[str, np.ndarray]:
         # L = h_3 = w² u x_1 + w u x_2 + u x_3 with h_1, h_2 as above.
         return {"dw": np.asarray(w * h1 + h2), "du": np.asarray(w**2 * x[0] + w * x[1] + x[2])}
     if exercise.kind == "lstm_cell_gradient":
-        c, f, i, gate, d = g("c"), g("f"), g("i"), g("g"), g("d")
-        return {"c_next": f * c + i * gate, "dc": d * f, "df": d * c, "di": d * gate}
+        c, f, i_gate, gate, d = g("c"), g("f"), g("i"), g("g"), g("d")
+        return {"c_next": f * c + i_gate * gate, "dc": d * f, "df": d * c, "di": d * gate}
     if exercise.kind == "tbptt_reach":
         t, k = int(g("t")), int(g("k"))
         first = (t // k) * k

@@ -14,7 +14,13 @@ from pydantic import Field
 
 from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
 from app.demos.registry import register
-from app.demos.sequence_models.common import EXACT, grad_of, relative_error, rnn_reference, rnn_weights
+from app.demos.sequence_models.common import (
+    EXACT,
+    grad_of,
+    relative_error,
+    rnn_reference,
+    rnn_weights,
+)
 from app.engine import RNN, Tensor, cat
 
 INPUTS = 2
@@ -59,8 +65,7 @@ def bidirectional_rnn(params: BidirectionalParams) -> Demo:
     checks = [
         Check.equal("the output has 2H features per step", y.shape[-1], 2 * hid),
         Check.at_most(
-            "both halves equal the recurrence run left to right and right to left "
-            "(relative error)",
+            "both halves equal the recurrence run left to right and right to left (relative error)",
             max(relative_error(h_fwd.data, ref_fwd), relative_error(h_bwd.data, ref_bwd)),
             EXACT,
         ),
@@ -71,13 +76,12 @@ def bidirectional_rnn(params: BidirectionalParams) -> Demo:
             0.0,
         ),
         Check.at_least(
-            f"the backward half at t = {t} depends on every later input "
-            "(min ‖∂y←_t/∂x_s‖, s > t)",
+            f"the backward half at t = {t} depends on every later input (min ‖∂y←_t/∂x_s‖, s > t)",
             float(reach_bwd[t + 1 :].min()),
             1e-12,
         ),
         Check.equal(
-            f"…and on no earlier one (max ‖∂y←_t/∂x_s‖, s < t)",
+            "…and on no earlier one (max ‖∂y←_t/∂x_s‖, s < t)",
             float(reach_bwd[:t].max(initial=0.0)),
             0.0,
         ),
@@ -87,12 +91,19 @@ def bidirectional_rnn(params: BidirectionalParams) -> Demo:
         f"Which inputs the output at step t = {t} depends on",
         "input step s",
         "‖∂y_t/∂x_s‖",
-        [Series("forward half y→_t", s_axis, list(reach_fwd)), Series("backward half y←_t", s_axis, list(reach_bwd))],
+        [
+            Series("forward half y→_t", s_axis, list(reach_fwd)),
+            Series("backward half y←_t", s_axis, list(reach_bwd)),
+        ],
         kind="bar",
         y_from_zero=True,
     )
     steps = [
-        Step("y_t = [h→_t ; h←_t]", y.data[t, 0], r"y_t = [\overrightarrow{h}_t ; \overleftarrow{h}_t] \in \mathbb{R}^{2H}"),
+        Step(
+            "y_t = [h→_t ; h←_t]",
+            y.data[t, 0],
+            r"y_t = [\overrightarrow{h}_t ; \overleftarrow{h}_t] \in \mathbb{R}^{2H}",
+        ),
         Step("‖∂y→_t/∂x_s‖ for s = 0…L−1", reach_fwd, note="zero after t"),
         Step("‖∂y←_t/∂x_s‖ for s = 0…L−1", reach_bwd, note="zero before t"),
     ]

@@ -99,14 +99,22 @@ def bptt_by_hand(params: BpttParams) -> Demo:
     ]
     steps = [
         Step("x[:, 0]", x_data[:, 0], r"x \in \mathbb{R}^{L\times N\times I}"),
-        Step("h[:, 0] (engine)", out.data[:, 0], r"h_t = \tanh(W_{ih}x_t + b_{ih} + W_{hh}h_{t-1} + b_{hh})"),
+        Step(
+            "h[:, 0] (engine)",
+            out.data[:, 0],
+            r"h_t = \tanh(W_{ih}x_t + b_{ih} + W_{hh}h_{t-1} + b_{hh})",
+        ),
         Step("g[:, 0] = ∂L/∂h_t (direct)", g[:, 0]),
         Step(
             "δ[:, 0] (NumPy recursion)",
             ref["delta"][:, 0],
             r"\delta_t = (g_t + \delta_{t+1}W_{hh}) \odot (1 - h_t^2)",
         ),
-        Step("dW_hh (engine)", d_hh, r"\frac{\partial L}{\partial W_{hh}} = \sum_t \delta_t^\top h_{t-1}"),
+        Step(
+            "dW_hh (engine)",
+            d_hh,
+            r"\frac{\partial L}{\partial W_{hh}} = \sum_t \delta_t^\top h_{t-1}",
+        ),
         Step("dW_hh from the final step only (wrong)", last_only),
     ]
     return Demo(

@@ -4,6 +4,7 @@ cells (written from torch.nn's formulas, not from the engine's code), errors, gr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,18 +24,24 @@ def relative_error(measured: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(np.abs(measured - expected), initial=0.0)) / scale
 
 
-def grad_of(t: Tensor) -> np.ndarray:
-    """t.grad after backward; zeros when backward gave it none (a check then fails, loudly,
-    instead of the demo raising)."""
+def grad_of(t: Tensor | None) -> np.ndarray:
+    """t.grad after backward; zeros when backward gave it none, and an empty array for a missing
+    parameter (a check then fails, loudly, instead of the demo raising)."""
+    if t is None:
+        return np.zeros(0)
     return np.zeros_like(t.data) if t.grad is None else t.grad
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-z))
 
 
 def rnn_reference(
-    x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
+    x: np.ndarray,
+    h0: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray,
     b_hh: np.ndarray,
 ) -> np.ndarray:
     """Every h_t of h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) over x of (L, ..., I);
@@ -47,8 +54,13 @@ def rnn_reference(
 
 
 def lstm_reference(
-    x_t: np.ndarray, h: np.ndarray, c: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-    b_ih: np.ndarray, b_hh: np.ndarray,
+    x_t: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """One LSTM step with torch's row order i, f, g, o; returns (h', c', the gates)."""
     n = h.shape[-1]
@@ -64,8 +76,13 @@ def lstm_reference(
 
 
 def gru_reference(
-    x_t: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray,
-    b_hh: np.ndarray, reset_after_bias: bool = True,
+    x_t: np.ndarray,
+    h: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    reset_after_bias: bool = True,
 ) -> np.ndarray:
     """One GRU step with torch's row order r, z, n: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
     reset_after_bias=False is Cho et al.'s original form (Keras's reset_after=False): the reset
@@ -179,14 +196,17 @@ def rnn_bptt(
 
 def rnn_weights(module: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(W_ih, W_hh, b_ih, b_hh) of an engine RNN (…_l0) as arrays."""
-    return cell_weights(module, "_l0")  # type: ignore[return-value]
+    return cell_weights(module, "_l0")
 
 
-def cell_weights(cell: object, suffix: str = "") -> tuple[np.ndarray, ...]:
+def cell_weights(
+    cell: object, suffix: str = ""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(W_ih, W_hh, b_ih, b_hh) of an engine cell or layer as arrays; a missing bias reads as
     zeros (so a demo meets a broken parameter layout with a failed check, not an error)."""
     w_ih = getattr(cell, "weight_ih" + suffix).data
     w_hh = getattr(cell, "weight_hh" + suffix).data
     biases = [getattr(cell, name + suffix, None) for name in ("bias_ih", "bias_hh")]
     zeros = np.zeros(w_ih.shape[0])
-    return (w_ih, w_hh, *(zeros if b is None else b.data for b in biases))
+    b_ih, b_hh = (zeros if b is None else b.data for b in biases)
+    return w_ih, w_hh, b_ih, b_hh

@@ -96,7 +96,11 @@ def embedding_gradient(params: EmbeddingParams) -> Demo:
     steps = [
         Step("ids", ids.astype(float), note=f"{PAD} is padding_idx"),
         Step("times each id is used", counts.astype(float)),
-        Step("‖∂L/∂E_v‖ per row (engine)", np.linalg.norm(grad, axis=1), r"\frac{\partial L}{\partial E} = \text{one\_hot}(\text{idx})^\top G"),
+        Step(
+            "‖∂L/∂E_v‖ per row (engine)",
+            np.linalg.norm(grad, axis=1),
+            r"\frac{\partial L}{\partial E} = \text{one\_hot}(\text{idx})^\top G",
+        ),
         Step("share of rows with a gradient", len(used) / vocab),
     ]
     return Demo(

@@ -45,7 +45,8 @@ def initial_state(params: InitialStateParams) -> Demo:
     rnn(Tensor(x), per_seq)[0].backward(gradient=g)
     ref = rnn_bptt(x, np.broadcast_to(h0_value[0], (n, hid)), rnn_weights(rnn), g)
     zero_out, _ = rnn(Tensor(x))
-    first_zero = np.tanh(x[0] @ rnn.weight_ih_l0.data.T + rnn.bias_ih_l0.data + rnn.bias_hh_l0.data)
+    w_ih, _, b_ih, b_hh = rnn_weights(rnn)
+    first_zero = np.tanh(x[0] @ w_ih.T + b_ih + b_hh)
     checks = [
         Check.at_most(
             "each sequence's ∂L/∂h_0 is δ_1 W_hh, the BPTT signal at step 0 (relative error)",

@@ -55,7 +55,7 @@ def lstm_cell_path(params: CellPathParams) -> Demo:
     hid, length = params.hidden, params.steps
     cell = LSTMCell(INPUTS, hid, seed=int(rng.integers(2**31)))
     cell.weight_hh = Tensor(np.zeros((4 * hid, hid)))  # isolate the cell path
-    b_ih = cell.bias_ih.data.copy()
+    b_ih = cell_weights(cell)[2].copy()
     b_ih[hid : 2 * hid] += params.forget_bias
     cell.bias_ih = Tensor(b_ih, requires_grad=True)
     x = rng.standard_normal((length, 1, INPUTS))
@@ -95,14 +95,12 @@ def lstm_cell_path(params: CellPathParams) -> Demo:
             EXACT,
         ),
         Check.at_most(
-            "∂c_T/∂c_0 = Π_t f_t, elementwise: the forget gates and nothing else "
-            "(relative error)",
+            "∂c_T/∂c_0 = Π_t f_t, elementwise: the forget gates and nothing else (relative error)",
             relative_error(grad_of(c0), g * product),
             EXACT,
         ),
         directional_check(
-            "∂L/∂W_ih and ∂L/∂b_ih (through the gates) match central differences of "
-            "L = ⟨g, c_T⟩",
+            "∂L/∂W_ih and ∂L/∂b_ih (through the gates) match central differences of L = ⟨g, c_T⟩",
             loss,
             [w_ih.data, bias.data],
             [grad_of(w_ih), grad_of(bias)],
@@ -118,7 +116,11 @@ def lstm_cell_path(params: CellPathParams) -> Demo:
         log_y=True,
     )
     steps = [
-        Step("forget gates f_t, first unit", forget_arr[:, 0], r"f_t = \sigma(W_{if}x_t + b_{if} + b_{hf})"),
+        Step(
+            "forget gates f_t, first unit",
+            forget_arr[:, 0],
+            r"f_t = \sigma(W_{if}x_t + b_{if} + b_{hf})",
+        ),
         Step("mean f_t", float(forget_arr.mean())),
         Step("Π_t f_t (NumPy)", product, r"\prod_{t=1}^{T} f_t"),
         Step(

@@ -60,11 +60,12 @@ def lstm_forget_bias(params: ForgetBiasParams) -> Demo:
     cell = LSTMCell(inp, hid, seed=int(rng.integers(2**31)))
     cell.weight_hh = Tensor(np.zeros((4 * hid, hid)))  # only the biases drive the gates below
     c0 = rng.standard_normal((1, hid))
-    default_b = cell.bias_ih.data + cell.bias_hh.data
+    _, _, b_ih_default, b_hh_default = cell_weights(cell)
+    default_b = b_ih_default + b_hh_default
     default_keep, default_curve = _retention(cell, length, c0)
-    b_ih = cell.bias_ih.data.copy()
+    b_ih = b_ih_default.copy()
     b_ih[hid : 2 * hid] = params.forget_bias  # torch: lstm.bias_ih_l0.data[H:2H].fill_(b)
-    b_hh = cell.bias_hh.data.copy()
+    b_hh = b_hh_default.copy()
     b_hh[hid : 2 * hid] = 0.0  # the two biases add: zero the other one
     cell.bias_ih, cell.bias_hh = Tensor(b_ih, requires_grad=True), Tensor(b_hh, requires_grad=True)
     # One step from (x, h, c): ∂c'/∂c = f = σ(rows H:2H of the gate pre-activation).
@@ -122,13 +123,20 @@ def lstm_forget_bias(params: ForgetBiasParams) -> Demo:
         "Cell-path gradient kept over T steps (x = 0, W_hh = 0)",
         "steps back",
         "mean ∂c_T/∂c_t",
-        [Series("default init", back, default_curve), Series(f"forget bias {params.forget_bias:g}", back, set_curve)],
+        [
+            Series("default init", back, default_curve),
+            Series(f"forget bias {params.forget_bias:g}", back, set_curve),
+        ],
         log_y=True,
     )
     steps = [
         Step("default forget gates σ(b_ih,f + b_hh,f)", f_default),
         Step("σ(b_f) after setting the bias", float(sigmoid(params.forget_bias))),
-        Step("∂c'/∂c (engine), one step", grad_of(c)[0], r"\frac{\partial c'}{\partial c} = f = \sigma(z_{H:2H})"),
+        Step(
+            "∂c'/∂c (engine), one step",
+            grad_of(c)[0],
+            r"\frac{\partial c'}{\partial c} = f = \sigma(z_{H:2H})",
+        ),
         Step("∂c_T/∂c_0, default", default_keep, r"\prod_t f_t"),
         Step("∂c_T/∂c_0, bias set", set_keep),
     ]

@@ -14,7 +14,13 @@ from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
 from app.demos.registry import register
-from app.demos.sequence_models.common import EXACT, grad_of, relative_error, rnn_reference, rnn_weights
+from app.demos.sequence_models.common import (
+    EXACT,
+    grad_of,
+    relative_error,
+    rnn_reference,
+    rnn_weights,
+)
 from app.engine import RNN, Tensor
 
 INPUTS = 2

@@ -65,7 +65,9 @@ def rnn_clipping(params: ClippingParams) -> Demo:
     cosine = float(flat_before @ flat_after) / (total * _joint(after))
     # A gradient below the threshold is left alone.
     optim.clip_grad_norm_(rnn.parameters(), 2 * _joint(after))
-    untouched = max(float(np.max(np.abs(grad_of(p) - a))) for p, a in zip(rnn.parameters(), after, strict=True))
+    untouched = max(
+        float(np.max(np.abs(grad_of(p) - a))) for p, a in zip(rnn.parameters(), after, strict=True)
+    )
     expected = min(total, params.max_norm)
     checks = [
         Check.between(
@@ -85,9 +87,7 @@ def rnn_clipping(params: ClippingParams) -> Demo:
             abs(_joint(after) - expected) / expected,
             1e-5,
         ),
-        Check.at_most(
-            "the direction is unchanged: 1 − cos(g_before, g_after)", 1 - cosine, 1e-12
-        ),
+        Check.at_most("the direction is unchanged: 1 − cos(g_before, g_after)", 1 - cosine, 1e-12),
         Check.equal(
             "a gradient already below max_norm is left exactly as it is (max change)",
             untouched,
@@ -100,7 +100,10 @@ def rnn_clipping(params: ClippingParams) -> Demo:
         "Gradient norm against sequence length",
         "sequence length T",
         "‖∇θ L‖",
-        [Series("BPTT gradient", lengths, norms), Series("after clip_grad_norm_", lengths, clipped)],
+        [
+            Series("BPTT gradient", lengths, norms),
+            Series("after clip_grad_norm_", lengths, clipped),
+        ],
         log_y=True,
     )
     steps = [
@@ -123,6 +126,7 @@ def rnn_clipping(params: ClippingParams) -> Demo:
         charts=[chart],
         summary=(
             f"The gradient grew from {norms[0]:.3g} at T = 1 to {total:.3g} at T = {longest} "
-            f"(×{growth:.2f} per step); clipping scaled it to {_joint(after):.3g} without turning it."
+            f"(×{growth:.2f} per step); clipping scaled it to {_joint(after):.3g} without "
+            "turning it."
         ),
     )

@@ -63,7 +63,7 @@ def rnn_vs_attention(params: PathParams) -> Demo:
     x_data = rng.standard_normal((2 * length, d))
     depth_rnn, out = _rnn_depth(rnn, x_data[:length, None])
     depth_rnn_2, _ = _rnn_depth(rnn, x_data[:, None])
-    depths_attn = []
+    depths_attn: list[float | int] = []
     for size in (length, 2 * length):
         x = Tensor(x_data[:size], requires_grad=True)
         depths_attn.append(longest_path(_attention(x, wq, wk, wv), x, PRODUCTS))
@@ -72,13 +72,19 @@ def rnn_vs_attention(params: PathParams) -> Demo:
     g = rng.standard_normal(y.shape)
     y.backward(gradient=g)
     checks = [
-        Check.equal(f"RNN: the longest chain of products from x to h_L is L = {length}", depth_rnn, length),
+        Check.equal(
+            f"RNN: the longest chain of products from x to h_L is L = {length}", depth_rnn, length
+        ),
         Check.equal(f"RNN: at 2L = {2 * length} steps it is 2L", depth_rnn_2, 2 * length),
-        Check.equal("self-attention: the longest chain is 3 products (K, QKᵀ, AV) at L", depths_attn[0], 3),
+        Check.equal(
+            "self-attention: the longest chain is 3 products (K, QKᵀ, AV) at L", depths_attn[0], 3
+        ),
         Check.equal("self-attention: still 3 at 2L", depths_attn[1], 3),
         Check.at_most(
             "the RNN's states equal the recurrence (relative error)",
-            relative_error(out.data, rnn_reference(x_data[:length, None], np.zeros((1, d)), *rnn_weights(rnn))),
+            relative_error(
+                out.data, rnn_reference(x_data[:length, None], np.zeros((1, d)), *rnn_weights(rnn))
+            ),
             EXACT,
         ),
         directional_check(
@@ -94,12 +100,19 @@ def rnn_vs_attention(params: PathParams) -> Demo:
         "Longest chain of dependent matrix products",
         "sequence length",
         "products one after another",
-        [Series("RNN", sizes, [depth_rnn, depth_rnn_2]), Series("self-attention", sizes, depths_attn)],
+        [
+            Series("RNN", sizes, [depth_rnn, depth_rnn_2]),
+            Series("self-attention", sizes, depths_attn),
+        ],
         kind="bar",
         y_from_zero=True,
     )
     steps = [
-        Step("RNN chain at L, 2L", np.array([depth_rnn, depth_rnn_2]), r"h_t = \tanh(W_{ih}x_t + W_{hh}h_{t-1} + b)"),
+        Step(
+            "RNN chain at L, 2L",
+            np.array([depth_rnn, depth_rnn_2]),
+            r"h_t = \tanh(W_{ih}x_t + W_{hh}h_{t-1} + b)",
+        ),
         Step(
             "attention chain at L, 2L",
             np.array(depths_attn),

@@ -13,7 +13,13 @@ from pydantic import Field
 
 from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
 from app.demos.registry import register
-from app.demos.sequence_models.common import EXACT, grad_of, relative_error, rnn_reference, rnn_weights
+from app.demos.sequence_models.common import (
+    EXACT,
+    grad_of,
+    relative_error,
+    rnn_reference,
+    rnn_weights,
+)
 from app.engine import RNN, Tensor, softmax
 
 INPUTS = 3

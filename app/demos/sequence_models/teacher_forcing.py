@@ -4,8 +4,8 @@ An autoregressive model ŷ_t = f(ŷ_{t−1}, u_t) is trained with teacher forcin
 ground truth y_{t−1}, so each step's error is one step's error and no gradient flows from a
 step's loss into earlier predictions. At inference it is fed its own outputs, which it never saw
 in training: a small per-step error then compounds. Here the model's bias is off by ε·v and the
-dynamics W (eigenvalues of modulus about 0.8 to 0.95) keep every past error, so the free-running error after
-T steps is about Σ_k W^k ε v, several times the teacher-forced error.
+dynamics W (eigenvalues of modulus about 0.8 to 0.95) keep every past error, so the free-running
+error after T steps is about Σ_k W^k ε v, several times the teacher-forced error.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ DRIVE = 2  # size of the known input u_t
 
 class TeacherForcingParams(DemoParams):
     steps: int = Field(default=15, ge=5, le=30, description="Sequence length T.")
-    epsilon: float = Field(default=0.05, ge=0.01, le=0.1, description="Size of the model's bias error.")
+    epsilon: float = Field(
+        default=0.05, ge=0.01, le=0.1, description="Size of the model's bias error."
+    )
     dim: int = Field(default=4, ge=2, le=6, description="Size of y.")
 
 
@@ -84,14 +86,12 @@ def teacher_forcing(params: TeacherForcingParams) -> Demo:
             EXACT,
         ),
         Check.at_most(
-            "teacher forced, each step's error is at most one step's bias error ε "
-            "(worst step / ε)",
+            "teacher forced, each step's error is at most one step's bias error ε (worst step / ε)",
             max(err_forced) / eps,
             1 + 1e-9,
         ),
         Check.at_least(
-            "free running, the error at step T is at least twice the teacher-forced mean "
-            "(ratio)",
+            "free running, the error at step T is at least twice the teacher-forced mean (ratio)",
             err_free[-1] / mean_forced,
             2.0,
         ),
@@ -101,16 +101,17 @@ def teacher_forcing(params: TeacherForcingParams) -> Demo:
             forced_reach,
             0.0,
         ),
-        Check.at_least(
-            "free running, it does (‖∂L_T/∂ŷ_1‖)", free_reach, 1e-12
-        ),
+        Check.at_least("free running, it does (‖∂L_T/∂ŷ_1‖)", free_reach, 1e-12),
     ]
     t_axis: list[float | int] = list(range(1, length + 1))
     chart = Chart(
         "Prediction error per step",
         "step t",
         "‖ŷ_t − y_t‖",
-        [Series("teacher forced (fed y_{t−1})", t_axis, err_forced), Series("free running (fed ŷ_{t−1})", t_axis, err_free)],
+        [
+            Series("teacher forced (fed y_{t−1})", t_axis, err_forced),
+            Series("free running (fed ŷ_{t−1})", t_axis, err_free),
+        ],
         y_from_zero=True,
     )
     steps = [
@@ -128,6 +129,7 @@ def teacher_forcing(params: TeacherForcingParams) -> Demo:
         charts=[chart],
         summary=(
             f"Fed the truth, the model is off by {mean_forced:.3g} per step; fed its own outputs, "
-            f"it is off by {err_free[-1]:.3g} after {length} steps ({err_free[-1] / mean_forced:.1f}×)."
+            f"it is off by {err_free[-1]:.3g} after {length} steps "
+            f"({err_free[-1] / mean_forced:.1f}×)."
         ),
     )

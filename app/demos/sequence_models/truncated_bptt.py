@@ -90,7 +90,10 @@ def truncated_bptt(params: TruncatedParams) -> Demo:
         "Gradient of the last step's loss reaching each input",
         "input step t",
         "‖∂L_T/∂x_t‖",
-        [Series("full BPTT", t_axis, list(reached_full)), Series(f"truncated, k = {k}", t_axis, list(reached))],
+        [
+            Series("full BPTT", t_axis, list(reached_full)),
+            Series(f"truncated, k = {k}", t_axis, list(reached)),
+        ],
         kind="bar",
         y_from_zero=True,
     )

@@ -97,7 +97,11 @@ def weight_tying(params: TyingParams) -> Demo:
     ]
     steps = [
         Step("ids", ids.astype(float)),
-        Step("‖∂L/∂E_v‖, lookup part", np.linalg.norm(d_in, axis=1), r"\text{one\_hot}(\text{idx})^\top \frac{\partial L}{\partial e}"),
+        Step(
+            "‖∂L/∂E_v‖, lookup part",
+            np.linalg.norm(d_in, axis=1),
+            r"\text{one\_hot}(\text{idx})^\top \frac{\partial L}{\partial e}",
+        ),
         Step("‖∂L/∂E_v‖, output part", np.linalg.norm(d_out, axis=1), r"G^\top h"),
         Step("‖∂L/∂E_v‖, tied (engine)", np.linalg.norm(d_tied, axis=1), r"\text{sum of both}"),
         Step("parameters saved by tying", vocab * d, r"V\,d"),

@@ -13,7 +13,10 @@ DEMO = get_demo("bidirectional_rnn")
 
 def test_the_two_halves_depend_on_opposite_sides() -> None:
     v = values(DEMO.run_with({"steps": 9, "seed": 1}))
-    fwd, bwd = np.asarray(v["‖∂y→_t/∂x_s‖ for s = 0…L−1"]), np.asarray(v["‖∂y←_t/∂x_s‖ for s = 0…L−1"])
+    fwd, bwd = (
+        np.asarray(v["‖∂y→_t/∂x_s‖ for s = 0…L−1"]),
+        np.asarray(v["‖∂y←_t/∂x_s‖ for s = 0…L−1"]),
+    )
     assert np.all(fwd[:5] > 0) and np.all(fwd[5:] == 0)
     assert np.all(bwd[:4] == 0) and np.all(bwd[4:] > 0)
 

@@ -21,7 +21,8 @@ def test_every_draw_pads_and_repeats() -> None:
 
 def test_overwriting_repeats_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     demo = with_bug(
-        monkeypatch, "embedding_gradient",
+        monkeypatch,
+        "embedding_gradient",
         "embedding.vjp:a row looked up twice keeps one gradient (overwrite, not add)",
     )
     assert fails(demo, "∂L/∂E = one_hot(idx)ᵀ G", "token ")
@@ -29,6 +30,8 @@ def test_overwriting_repeats_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_padding_row_with_gradient_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     demo = with_bug(
-        monkeypatch, "embedding_gradient", "embedding.padding_idx:the padding row gets a gradient like any other"
+        monkeypatch,
+        "embedding_gradient",
+        "embedding.padding_idx:the padding row gets a gradient like any other",
     )
     assert fails(demo, "the padding row", "exactly the rows")

@@ -14,7 +14,9 @@ DEMO = get_demo("initial_state")
 def test_the_shared_gradient_is_the_column_sum() -> None:
     v = values(DEMO.run_with({"batch": 6, "seed": 4}))
     per_seq = np.asarray(v["per-sequence ∂L/∂h_0 (N × H)"])
-    np.testing.assert_allclose(v["∂L/∂h_0 of the shared vector (engine)"], per_seq.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(
+        v["∂L/∂h_0 of the shared vector (engine)"], per_seq.sum(axis=0), rtol=1e-12
+    )
 
 
 def test_a_skewed_broadcast_gradient_fails(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,10 @@ def test_the_gradient_explodes_then_is_capped() -> None:
     ("bug", "claim"),
     [
         ("optim.clip_grad_norm:each tensor clipped on its own", "after clipping the joint norm"),
-        ("optim.clip_grad_norm:always rescaled to max_norm, small ones too", "a gradient already below"),
+        (
+            "optim.clip_grad_norm:always rescaled to max_norm, small ones too",
+            "a gradient already below",
+        ),
         ("optim.clip_grad_norm:max_norm off by 1e-4", "after clipping the joint norm"),
     ],
 )

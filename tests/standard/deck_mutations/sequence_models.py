@@ -201,13 +201,17 @@ def _padding_ignored(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 MUTATIONS: list[Mutation] = [
-    Mutation("rnn_cell.forward", "b_hh left out", replace(recurrent, "rnn_cell", _marked(_rnn_no_b_hh))),
+    Mutation(
+        "rnn_cell.forward", "b_hh left out", replace(recurrent, "rnn_cell", _marked(_rnn_no_b_hh))
+    ),
     Mutation(
         "rnn_cell.forward",
         "h W_hh instead of h W_hhᵀ",
         replace(recurrent, "rnn_cell", _marked(_rnn_w_hh_untransposed)),
     ),
-    Mutation("rnn_cell.forward", "output off by 1e-4", replace(recurrent, "rnn_cell", _marked(_skewed))),
+    Mutation(
+        "rnn_cell.forward", "output off by 1e-4", replace(recurrent, "rnn_cell", _marked(_skewed))
+    ),
     Mutation(
         "lstm_cell.forward",
         "gate rows read as f, i, g, o",
