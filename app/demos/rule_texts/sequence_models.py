@@ -3,8 +3,7 @@
 RULES: dict[str, str] = {
     "rnn_cell.forward": "an RNN step is h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)",
     "lstm_cell.forward": (
-        "an LSTM step reads its 4H gate rows as i, f, g, o: c' = f ⊙ c + i ⊙ g, "
-        "h' = o ⊙ tanh(c')"
+        "an LSTM step reads its 4H gate rows as i, f, g, o: c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c')"
     ),
     "gru_cell.forward": (
         "a GRU step reads its 3H gate rows as r, z, n: n = tanh(W_in x + b_in + r ⊙ (W_hn h + "
