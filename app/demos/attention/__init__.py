@@ -2,8 +2,13 @@
 
 from app.demos.attention import (  # noqa: F401  (they register)
     attention_backward,
+    attention_memory,
     causal_mask,
+    gpt_block_cost,
+    gqa_cache,
     kv_cache,
     mha_cost,
+    permutation_equivariance,
+    rope_relative,
     sqrt_dk_scaling,
 )
