@@ -41,8 +41,9 @@ def token_gradient(kind: str, x: np.ndarray, u: np.ndarray, at: tuple[int, int])
     return grad_of(xt)
 
 
-def central_difference(kind: str, x: np.ndarray, u: np.ndarray, at: tuple, grad: np.ndarray,
-                       rng: np.random.Generator) -> float:
+def central_difference(
+    kind: str, x: np.ndarray, u: np.ndarray, at: tuple, grad: np.ndarray, rng: np.random.Generator
+) -> float:
     """Relative error of the engine's gradient along one direction."""
     direction = rng.standard_normal(x.shape) + grad / (np.linalg.norm(grad) or 1.0)
     step = 1e-5
@@ -106,8 +107,11 @@ def batchnorm_leak(params: LeakParams) -> Demo:
     ]
     steps = [
         Step("|dx| per token, layer norm (sequence 0)", np.abs(ln_grad[0]).sum(axis=-1)),
-        Step("|dx| per token, batch norm (sequence 0)", np.abs(bn_grad[0]).sum(axis=-1),
-             note="tokens after 1 are the future"),
+        Step(
+            "|dx| per token, batch norm (sequence 0)",
+            np.abs(bn_grad[0]).sum(axis=-1),
+            note="tokens after 1 are the future",
+        ),
         Step("|dx| per sequence, batch norm", np.abs(bn_grad).sum(axis=(1, 2))),
         Step("layer norm output, token (0, 1)", normed("layer", Tensor(x)).data[at]),
         Step("batch norm output, token (0, 1)", normed("batch", Tensor(x)).data[at]),

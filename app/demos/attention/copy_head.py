@@ -90,7 +90,11 @@ def copy_head(params: CopyParams) -> Demo:
         f"Weight on the copied token for the last query ({last} visible keys)",
         "score margin β",
         "weight",
-        [Series("e^β/(e^β + n − 1)", margins, [np.exp(b) / (np.exp(b) + last - 1) for b in margins])],
+        [
+            Series(
+                "e^β/(e^β + n − 1)", margins, [np.exp(b) / (np.exp(b) + last - 1) for b in margins]
+            )
+        ],
         y_from_zero=True,
     )
     steps = [

@@ -36,7 +36,10 @@ def gqa_cache(params: GqaParams) -> Demo:
     g_heads, group, length, hd = params.kv_heads, params.group, params.length, params.head_dim
     h_heads = g_heads * group
     q = rng.standard_normal((1, h_heads, length, hd))
-    k, v = rng.standard_normal((1, g_heads, length, hd)), rng.standard_normal((1, g_heads, length, hd))
+    k, v = (
+        rng.standard_normal((1, g_heads, length, hd)),
+        rng.standard_normal((1, g_heads, length, hd)),
+    )
     upstream = rng.standard_normal((1, h_heads, length, hd))
     owner = np.repeat(np.arange(g_heads), group)  # query head h reads K/V head owner[h]
     kt, vt = Tensor(k, requires_grad=True), Tensor(v, requires_grad=True)
@@ -54,12 +57,8 @@ def gqa_cache(params: GqaParams) -> Demo:
     scaled_dot_product_attention(Tensor(q), k_rep, v_rep, is_causal=True).backward(
         gradient=upstream
     )
-    summed_k = np.stack(
-        [grad_of(k_rep)[0, owner == j].sum(axis=0) for j in range(g_heads)]
-    )[None]
-    summed_v = np.stack(
-        [grad_of(v_rep)[0, owner == j].sum(axis=0) for j in range(g_heads)]
-    )[None]
+    summed_k = np.stack([grad_of(k_rep)[0, owner == j].sum(axis=0) for j in range(g_heads)])[None]
+    summed_v = np.stack([grad_of(v_rep)[0, owner == j].sum(axis=0) for j in range(g_heads)])[None]
     mha_bytes = 2 * h_heads * hd * 8
     gqa_bytes = (k.nbytes + v.nbytes) / length
     checks = [
@@ -79,7 +78,9 @@ def gqa_cache(params: GqaParams) -> Demo:
             relative_error(grad_of(vt), summed_v),
             EXACT,
         ),
-        Check.equal("cache bytes per token and layer: 2·G·head_dim·8", gqa_bytes, 2 * g_heads * hd * 8),
+        Check.equal(
+            "cache bytes per token and layer: 2·G·head_dim·8", gqa_bytes, 2 * g_heads * hd * 8
+        ),
         Check.equal("saving against full multi-head attention: H/G", mha_bytes / gqa_bytes, group),
     ]
     options = [d for d in range(1, h_heads + 1) if h_heads % d == 0]
@@ -87,12 +88,20 @@ def gqa_cache(params: GqaParams) -> Demo:
         f"KV-cache bytes per token and layer, {h_heads} query heads",
         "K/V heads G",
         "bytes (float64)",
-        [Series("2·G·head_dim·8", [float(d) for d in options], [2.0 * d * hd * 8 for d in options])],
+        [
+            Series(
+                "2·G·head_dim·8", [float(d) for d in options], [2.0 * d * hd * 8 for d in options]
+            )
+        ],
         kind="bar",
         y_from_zero=True,
     )
     steps = [
-        Step("K/V head read by each query head", owner.astype(float), r"h \mapsto \lfloor h/(H/G) \rfloor"),
+        Step(
+            "K/V head read by each query head",
+            owner.astype(float),
+            r"h \mapsto \lfloor h/(H/G) \rfloor",
+        ),
         Step("K (shared heads)", k[0, 0]),
         Step("dK of K/V head 0 (engine)", grad_of(kt)[0, 0]),
         Step("Σ of its query heads' dK", summed_k[0, 0]),

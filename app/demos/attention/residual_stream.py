@@ -103,7 +103,10 @@ def residual_stream(params: StreamParams) -> Demo:
     steps = [
         Step("logits, token 0", logits.data[0], r"U h_L"),
         Step("direct path U h_0, token 0", contributions[0][0]),
-        *[Step(f"block {i + 1}'s write U F_{i + 1}, token 0", c[0]) for i, c in enumerate(contributions[1:])],
+        *[
+            Step(f"block {i + 1}'s write U F_{i + 1}, token 0", c[0])
+            for i, c in enumerate(contributions[1:])
+        ],
         Step("‖∂L/∂h_l‖ down the stream", np.array([np.linalg.norm(x) for x in grads])),
     ]
     return Demo(

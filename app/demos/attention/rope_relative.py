@@ -66,9 +66,10 @@ def rope_relative(params: RopeParams) -> Demo:
     q_at = rotate(np.tile(q, (length, 1)), positions)  # the same query at positions 0..L-1
     k_at = rotate(np.tile(k, (length, 1)), positions)
     scores = q_at @ k_at.T  # scores[m, n] = R_m q · R_n k
-    shifted = rotate(np.tile(q, (length, 1)), positions + c) @ rotate(
-        np.tile(k, (length, 1)), positions + c
-    ).T
+    shifted = (
+        rotate(np.tile(q, (length, 1)), positions + c)
+        @ rotate(np.tile(k, (length, 1)), positions + c).T
+    )
     x = rng.standard_normal((length, d))
     pe = sinusoidal_position_encoding(length, d)
     absolute = (q + pe) @ (k + pe).T

@@ -116,8 +116,16 @@ def pre_post_ln(params: PrePostParams) -> Demo:
         ),
     ]
     steps = [
-        Step("Pre-LN stream RMS per block", np.array(pre_rms), r"h_l = h_{l-1} + F(\mathrm{LN}(h_{l-1}))"),
-        Step("Post-LN stream RMS per block", np.array(post_rms), r"h_l = \mathrm{LN}(h_{l-1} + F(h_{l-1}))"),
+        Step(
+            "Pre-LN stream RMS per block",
+            np.array(pre_rms),
+            r"h_l = h_{l-1} + F(\mathrm{LN}(h_{l-1}))",
+        ),
+        Step(
+            "Post-LN stream RMS per block",
+            np.array(post_rms),
+            r"h_l = \mathrm{LN}(h_{l-1} + F(h_{l-1}))",
+        ),
         Step("Pre-LN ‖F‖/‖h‖ per block", np.array(pre_rel)),
         Step("Post-LN ‖F‖/‖h‖ per block", np.array(post_rel)),
         Step("layer norm of the input, token 0", engine_ln[0]),
