@@ -58,7 +58,7 @@ def attention_dropout(params: DropoutParams) -> Demo:
     plain = MultiheadAttention(e, 2, dropout=0.0, seed=seed)  # the same weights, no dropout
     x = rng.standard_normal((1, length, e))
     train_a, _ = layer(x, x, x, need_weights=False)
-    train_b, _ = layer(x, x, x, need_weights=False)
+    others = [layer(x, x, x, need_weights=False)[0].data for _ in range(9)]
     layer.eval()
     evaluated, _ = layer(x, x, x, need_weights=False)
     reference, _ = plain(x, x, x, need_weights=False)
@@ -75,8 +75,8 @@ def attention_dropout(params: DropoutParams) -> Demo:
             0.25,
         ),
         Check.at_least(
-            "in training two calls drop different weights (relative difference)",
-            relative_error(train_a.data, train_b.data),
+            "in training, calls drop different weights (largest relative difference, 10 calls)",
+            max(relative_error(other, train_a.data) for other in others),
             1e-6,
         ),
         Check.at_most(

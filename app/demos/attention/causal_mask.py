@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from app.demos.attention.common import EXACT, causal_bias, reference_attention, reference_mha
-from app.demos.attention.common import grad_of, np_softmax, relative_error
+from app.demos.attention.common import (
+    EXACT,
+    causal_bias,
+    grad_of,
+    np_softmax,
+    reference_attention,
+    reference_mha,
+    relative_error,
+)
 from app.demos.base import Check, Demo, DemoParams, Step
 from app.demos.registry import register
 from app.engine import MultiheadAttention, Tensor, scaled_dot_product_attention

@@ -10,8 +10,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from app.demos.attention.common import EXACT, causal_bias, grad_of, reference_attention
-from app.demos.attention.common import relative_error
+from app.demos.attention.common import (
+    EXACT,
+    causal_bias,
+    grad_of,
+    reference_attention,
+    relative_error,
+)
 from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
 from app.demos.registry import register
 from app.engine import Tensor, scaled_dot_product_attention

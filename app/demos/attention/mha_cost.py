@@ -13,7 +13,7 @@ from pydantic import Field
 from app.demos.attention.common import EXACT, reference_mha, relative_error
 from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
 from app.demos.registry import register
-from app.engine import MultiheadAttention, Tensor, count
+from app.engine import MultiheadAttention, count
 
 CHART_LENGTHS = (4, 8, 16, 32, 64)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from app.demos.attention.common import EXACT, FD_TOL, relative_error
+from app.demos.attention.common import EXACT, FD_TOL, directional_error, relative_error
 from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
 from app.demos.registry import register
 from app.engine import Tensor, gradients, layer_norm, linear, no_grad, scaled_dot_product_attention
@@ -60,9 +60,8 @@ def residual_stream(params: StreamParams) -> Demo:
         (through_block,) = pullback(grads[layer + 1])
         worst = max(worst, relative_error(grads[layer], grads[layer + 1] + through_block))
     contributions = [stream[0].data @ unembed.T] + [wr.data @ unembed.T for wr in writes]
-    # Central differences of L = Σ g ⊙ logits along one direction in h_0.
-    direction = rng.standard_normal(h0.shape) + grads[0] / (np.linalg.norm(grads[0]) or 1.0)
 
+    # Central differences of L = Σ g ⊙ logits along one direction in h_0.
     def loss(x: np.ndarray) -> float:
         with no_grad():
             h = Tensor(x)
@@ -70,9 +69,7 @@ def residual_stream(params: StreamParams) -> Demo:
                 h = h + block(h, w)
             return float(np.sum(g * linear(h, Tensor(unembed)).data))
 
-    step = 1e-5
-    numeric = (loss(h0.data + step * direction) - loss(h0.data - step * direction)) / (2 * step)
-    fd = abs(float(np.sum(grads[0] * direction)) - numeric) / max(abs(numeric), 1e-12)
+    fd = directional_error(loss, h0.data, grads[0], rng)
     checks = [
         Check.at_most(
             "the logits are the sum of the embedding's direct path and each block's write "
