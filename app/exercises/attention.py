@@ -19,8 +19,7 @@ from app.engine import MultiheadAttention, Tensor, softmax
 from app.exercises.base import AnswerField, Exercise, Given, Mistake, register
 from app.exercises.text import number
 
-EXACT_ATOL = 0.5  # counts are integers
-MIB = 2**20
+KIB, MIB = 2**10, 2**20
 
 # --- causal_attention_weights ----------------------------------------------------------------
 
@@ -55,8 +54,13 @@ CAUSAL_MISTAKES = (
     CAUSAL_MISTAKES,
 )
 def causal_attention_weights(rng: np.random.Generator, seed: int) -> Exercise:
-    """Scores that are logs of small integers, so e^s is the integer itself."""
-    a = rng.integers(1, 5, (3, 3)).astype(np.float64)
+    """Scores that are logs of small integers, so e^s is the integer itself; the visible part
+    of each row sums to a divisor of 400, so every weight is a short decimal."""
+    while True:
+        a = rng.integers(1, 9, (3, 3)).astype(np.float64)
+        sums = np.tril(a).sum(axis=1)
+        if all(400 % int(total) == 0 for total in sums):
+            break
     bias = np.where(np.tril(np.ones((3, 3))) > 0, 0.0, -np.inf)
     weights = softmax(Tensor(np.log(a) + bias), axis=-1).data
     rows = r" \\ ".join(" & ".join(number(x) for x in row) for row in a)
@@ -89,7 +93,7 @@ def causal_attention_weights(rng: np.random.Generator, seed: int) -> Exercise:
 def _counts(v: Mapping[str, Any], attention: Any, mlp: Any, norms: Any) -> dict[str, float]:
     e, h = int(v["E"]), int(v["h"])
     mha = float(attention(e, h))
-    return {"mha": mha, "block": mha + float(mlp(e)) + float(norms(e))}
+    return {"mha": mha / 1000, "block": (mha + float(mlp(e)) + float(norms(e))) / 1000}
 
 
 PARAM_MISTAKES = (
@@ -124,22 +128,24 @@ PARAM_MISTAKES = (
     PARAM_MISTAKES,
 )
 def mha_param_count(rng: np.random.Generator, seed: int) -> Exercise:
-    """E and h drawn small enough that the engine builds both modules and counts them."""
-    h = int(rng.choice([2, 4, 8]))
-    e = h * int(rng.choice([2, 3, 4, 6, 8]))
+    """E a multiple of 20, so both counts are multiples of 5 (short decimals in thousands); h
+    divides it. Small enough that the engine builds both modules and counts them."""
+    e = int(rng.choice([20, 40, 60, 80]))
+    h = int(rng.choice([h for h in (2, 4, 5, 10) if e % h == 0]))
     mha = sum(p.data.size for p in MultiheadAttention(e, h).parameters())
     block = sum(p.data.size for p in GptBlock(e, np.random.default_rng(0)).parameters())
     prompt = (
-        f"Count parameters. (a) `nn.MultiheadAttention({e}, {h})` with its default biases. "
-        f"(b) A whole Pre-LN GPT block of width $E = {e}$: layer norm, that attention layer, "
-        "layer norm, then an MLP `Linear(E, 4E)`, GELU, `Linear(4E, E)` (all with biases; "
-        "each layer norm has $\\gamma$ and $\\beta$)."
+        f"Count parameters, in thousands. (a) `nn.MultiheadAttention({e}, {h})` with its "
+        f"default biases. (b) A whole Pre-LN GPT block of width $E = {e}$: layer norm, that "
+        "attention layer, layer norm, then an MLP `Linear(E, 4E)`, GELU, `Linear(4E, E)` (all "
+        "with biases; each layer norm has $\\gamma$ and $\\beta$)."
     )
     steps = (
         Step("attention", float(mha), r"4E^2 + 4E"),
         Step("MLP", float(8 * e * e + 5 * e), r"(4E^2 + 4E) + (4E^2 + E)"),
         Step("two layer norms", float(4 * e), r"2 \cdot 2E"),
         Step("block", float(block), r"12E^2 + 13E"),
+        Step("in thousands", np.array([mha, block]) / 1000),
     )
     return Exercise(
         kind="mha_param_count",
@@ -148,13 +154,11 @@ def mha_param_count(rng: np.random.Generator, seed: int) -> Exercise:
         prompt=prompt,
         given=(Given("E", "E", np.asarray(float(e))), Given("h", "h", np.asarray(float(h)))),
         fields=(
-            AnswerField("mha", r"\#\text{attention}", ()),
-            AnswerField("block", r"\#\text{block}", ()),
+            AnswerField("mha", r"\#\text{attention} / 10^3", ()),
+            AnswerField("block", r"\#\text{block} / 10^3", ()),
         ),
-        solution={"mha": np.asarray(float(mha)), "block": np.asarray(float(block))},
+        solution={"mha": np.asarray(mha / 1000), "block": np.asarray(block / 1000)},
         steps=steps,
-        atol=EXACT_ATOL,
-        rtol=0.0,
     )
 
 
@@ -169,7 +173,7 @@ def _cache(v: Mapping[str, Any], factor: float = 2, heads: str = "kv", layers: b
         * float(v["d_head"])
         * float(v["bytes"])
     )
-    return {"per_token": per_token, "total_mib": per_token * float(v["T"]) * float(v["B"]) / MIB}
+    return {"per_token": per_token / KIB, "total_mib": per_token * float(v["T"]) / MIB}
 
 
 CACHE_MISTAKES = (
@@ -199,34 +203,38 @@ CACHE_MISTAKES = (
 @register(
     "kv_cache_bytes",
     "KV-cache bytes with grouped-query attention",
-    "Bytes per token and MiB for a batch: 2 · layers · K/V heads · head size · bytes.",
+    "KiB per token and MiB per sequence: 2 · layers · K/V heads · head size · bytes.",
     CACHE_MISTAKES,
 )
 def kv_cache_bytes(rng: np.random.Generator, seed: int) -> Exercise:
-    """A decoder with GQA (fewer K/V heads than query heads) in float16 or float32."""
-    layers = int(rng.choice([12, 16, 24, 32, 40]))
-    heads = int(rng.choice([16, 32, 64]))
-    kv = int(rng.choice([1, 2, 4, 8]))
-    d_head = int(rng.choice([64, 128]))
-    size = int(rng.choice([2, 4]))
-    tokens = int(rng.choice([1024, 2048, 4096, 8192]))
-    batch = int(rng.choice([1, 2, 4, 8]))
-    dtype = np.float16 if size == 2 else np.float32
-    # One token's cache, as arrays: (K and V, layers, K/V heads, head size).
-    per_token = float(np.zeros((2, layers, kv, d_head), dtype=dtype).nbytes)
-    total = per_token * tokens * batch / MIB
+    """A decoder with GQA (fewer K/V heads than query heads) in float16 or float32; sizes
+    drawn so both answers are short numbers (KiB per token, MiB per sequence)."""
+    while True:
+        layers = int(rng.choice([12, 16, 24, 32]))
+        heads = int(rng.choice([16, 32]))
+        kv = int(rng.choice([1, 2, 4]))
+        d_head = int(rng.choice([64, 128]))
+        size = int(rng.choice([2, 4]))
+        tokens = int(rng.choice([256, 512, 1024, 2048]))
+        dtype = np.float16 if size == 2 else np.float32
+        # One token's cache, as arrays: (K and V, layers, K/V heads, head size).
+        per_token = float(np.zeros((2, layers, kv, d_head), dtype=dtype).nbytes)
+        if per_token / KIB <= 100 and per_token * tokens / MIB <= 100:
+            break
+    total = per_token * tokens / MIB
     name = "float16" if size == 2 else "float32"
     prompt = (
         f"A decoder has {layers} layers, {heads} query heads and {kv} key/value heads "
         f"(grouped-query attention), head size {d_head}, and keeps its KV cache in {name} "
-        f"({size} bytes). Give the cache's bytes per token, and its size in MiB "
-        f"($2^{{20}}$ bytes) for a batch of {batch} sequences of {tokens} tokens."
+        f"({size} bytes). Give the cache's size per token in KiB ($2^{{10}}$ bytes), and for "
+        f"one sequence of {tokens} tokens in MiB ($2^{{20}}$ bytes)."
     )
     steps = (
         Step(
             "bytes per token", per_token, r"2\, n_\text{layers}\, n_\text{kv}\, d_\text{head}\, b"
         ),
-        Step("MiB for the batch", total, r"\text{bytes/token}\cdot T \cdot B / 2^{20}"),
+        Step("KiB per token", per_token / KIB),
+        Step("MiB for the sequence", total, r"\text{bytes/token}\cdot T / 2^{20}"),
     )
     given = tuple(
         Given(key, label, np.asarray(float(value)))
@@ -237,7 +245,6 @@ def kv_cache_bytes(rng: np.random.Generator, seed: int) -> Exercise:
             ("d_head", r"d_\text{head}", d_head),
             ("bytes", "b", size),
             ("T", "T", tokens),
-            ("B", "B", batch),
         )
     )
     return Exercise(
@@ -247,10 +254,10 @@ def kv_cache_bytes(rng: np.random.Generator, seed: int) -> Exercise:
         prompt=prompt,
         given=given,
         fields=(
-            AnswerField("per_token", r"\text{bytes/token}", ()),
+            AnswerField("per_token", r"\text{KiB/token}", ()),
             AnswerField("total_mib", r"\text{MiB}", ()),
         ),
-        solution={"per_token": np.asarray(per_token), "total_mib": np.asarray(total)},
+        solution={"per_token": np.asarray(per_token / KIB), "total_mib": np.asarray(total)},
         steps=steps,
     )
 
@@ -295,8 +302,8 @@ FLOP_MISTAKES = (
 )
 def training_flops_6nd(rng: np.random.Generator, seed: int) -> Exercise:
     """N in millions and D in billions of tokens; attention's L-dependent term is ignored."""
-    n_millions = float(rng.choice([125, 350, 760, 1300, 2700, 6700, 13000]))
-    d_billions = float(rng.choice([10, 26, 50, 100, 300, 1000]))
+    n_millions = float(rng.choice([125, 350, 760, 1300]))
+    d_billions = float(rng.choice([2, 5, 10]))
     train = 6 * n_millions * 1e6 * d_billions * 1e9 / 1e18
     infer = 2 * n_millions * 1e6 / 1e9
     prompt = (

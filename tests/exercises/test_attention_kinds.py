@@ -20,12 +20,15 @@ def textbook(exercise: Exercise) -> dict[str, np.ndarray]:
         return {"W": a / a.sum(axis=1, keepdims=True)}
     if exercise.kind == "mha_param_count":
         e = g("E")
-        return {"mha": np.asarray(4 * e * e + 4 * e), "block": np.asarray(12 * e * e + 13 * e)}
+        return {
+            "mha": np.asarray((4 * e * e + 4 * e) / 1000),
+            "block": np.asarray((12 * e * e + 13 * e) / 1000),
+        }
     if exercise.kind == "kv_cache_bytes":
         per_token = 2 * g("layers") * g("kv") * g("d_head") * g("bytes")
         return {
-            "per_token": np.asarray(per_token),
-            "total_mib": np.asarray(per_token * g("T") * g("B") / 2**20),
+            "per_token": np.asarray(per_token / 2**10),
+            "total_mib": np.asarray(per_token * g("T") / 2**20),
         }
     if exercise.kind == "training_flops_6nd":
         n, d = g("N") * 1e6, g("D") * 1e9

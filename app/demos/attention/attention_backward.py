@@ -68,7 +68,7 @@ def attention_backward(params: AttentionBackwardParams) -> Demo:
         def f(z: np.ndarray, index: int = index) -> float:
             args = [q, k, v]
             args[index] = z
-            return loss_of(*args, g)
+            return loss_of(args[0], args[1], args[2], g)
 
         worst = max(worst, directional_error(f, (q, k, v)[index], engine[name], rng))
     checks = [

@@ -76,7 +76,7 @@ def attention_memory(params: AttentionMemoryParams) -> Demo:
     plain = [Tensor(a, requires_grad=True) for a in (q_np, k_np, v_np)]
     w_plain = Tensor(w_np, requires_grad=True)
     with count() as counter:
-        sdpa = scaled_dot_product_attention(*plain)
+        sdpa = scaled_dot_product_attention(plain[0], plain[1], plain[2])
         attention_saved = counter.saved_total
         out = linear(sdpa, w_plain)
         out.backward(gradient=g)

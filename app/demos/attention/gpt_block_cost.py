@@ -33,7 +33,7 @@ class GptBlock(Module):
         self.attn = MultiheadAttention(e, HEADS, seed=rng)
         self.up, self.down = Linear(e, 4 * e, seed=rng), Linear(4 * e, e, seed=rng)
 
-    def forward(self, x: Tensor) -> Tensor:  # type: ignore[override]
+    def forward(self, x: Tensor) -> Tensor:
         h = self.ln1(x)
         a, _ = self.attn(h, h, h, need_weights=False, is_causal=True)
         x = x + a

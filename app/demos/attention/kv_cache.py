@@ -46,7 +46,8 @@ def kv_cache(params: KvCacheParams) -> Demo:
     full = scaled_dot_product_attention(q_all, k_all, v_all, is_causal=True).data
     k_cache = np.zeros((h, 0, hd))
     v_cache = np.zeros((h, 0, hd))
-    steps_out, step_flops = [], []
+    steps_out: list[np.ndarray] = []
+    step_flops: list[float | int] = []
     for t in range(t_total):
         token = Tensor(x[t : t + 1])
         q_t, k_t, v_t = (split_heads(linear(token, w).data, h) for w in (w_q, w_k, w_v))
