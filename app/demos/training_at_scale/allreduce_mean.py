@@ -9,6 +9,8 @@ wrong too: a shard's mean must be weighted by its size.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from pydantic import Field
 
@@ -65,7 +67,7 @@ def allreduce_mean(params: AllreduceMeanParams) -> Demo:
     # Unequal shards: replica 0 gets one example, the rest share the others.
     cuts = [0, 1, *np.linspace(1, n * m, n, dtype=int)[1:].tolist()]
     cuts = sorted(set(cuts))
-    uneven = [local_grads(w_data, b_data, x[a:z], t[a:z])[0] for a, z in zip(cuts, cuts[1:])]
+    uneven = [local_grads(w_data, b_data, x[a:z], t[a:z])[0] for a, z in itertools.pairwise(cuts)]
     sizes = np.diff(cuts)
     plain_avg = np.mean(uneven, axis=0)
     weighted = np.sum([g * s for g, s in zip(uneven, sizes, strict=True)], axis=0) / sizes.sum()
