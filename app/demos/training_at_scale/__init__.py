@@ -5,5 +5,8 @@ from app.demos.training_at_scale import (  # noqa: F401  (they register)
     bf16_range_precision,
     grad_accumulation,
     loss_scaling,
+    mfu_estimate,
     mixed_precision_bytes,
+    selective_checkpointing,
+    zero_sharding,
 )

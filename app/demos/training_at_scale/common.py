@@ -51,3 +51,8 @@ def adam_reference(
         v = b2 * v + (1 - b2) * g * g
         theta = theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
     return theta
+
+
+def grad_or_nan(t: Tensor) -> np.ndarray:
+    """t.grad, or NaNs shaped like t when backward left it without one (a check then fails)."""
+    return np.full(t.shape, np.nan) if t.grad is None else t.grad
