@@ -3,6 +3,8 @@
 from app.demos.training_at_scale import (  # noqa: F401  (they register)
     allreduce_mean,
     bf16_range_precision,
+    dead_relu_stats,
+    eval_loop_bugs,
     finite_difference_eps,
     flat_loss_bugs,
     grad_accumulation,
