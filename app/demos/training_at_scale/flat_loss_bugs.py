@@ -2,7 +2,8 @@
 
 A two-layer regression net trained with plain SGD: (a) correctly; (b) without zero_grad, so
 each .grad is the sum of every gradient so far: the steps keep pushing in old directions, like
-momentum that never decays, and the loss oscillates; (c) with the sign of the update flipped (gradient ascent), so the loss rises; (d)
+momentum that never decays, and the loss oscillates; (c) with the sign of the update flipped
+(gradient ascent), so the loss rises; (d)
 with the hidden activations detached, so the first layer never gets a gradient and only the
 last layer learns: the loss stalls at what a linear fit on frozen random features reaches.
 """

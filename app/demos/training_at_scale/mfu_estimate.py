@@ -120,6 +120,7 @@ def mfu_estimate(params: MfuEstimateParams) -> Demo:
             f"The counters give {model_flops} FLOPs = 6·{n_weights}·{t} for a training step. "
             f"A {params.model_billions:g}B-parameter model at {throughput:.0f} tokens/s on a "
             f"{params.peak_tflops:g} TFLOP/s accelerator runs at MFU "
-            f"{mfu:.1%}; full recompute would raise HFU to {mfu * hardware_flops / model_flops:.1%}."
+            f"{mfu:.1%}; full recompute would raise HFU to "
+            f"{mfu * hardware_flops / model_flops:.1%}."
         ),
     )

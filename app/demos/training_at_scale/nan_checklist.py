@@ -82,7 +82,7 @@ def nan_checklist(params: NanChecklistParams) -> Demo:
     lam = params.curvature
     w0 = float(rng.uniform(0.5, 2.0))
     blow_up, curve_high = first_non_finite(params.lr_factor * 2 / lam, lam, w0)
-    safe, curve_low = first_non_finite(0.5 * 2 / lam, lam, w0)
+    safe, _ = first_non_finite(0.5 * 2 / lam, lam, w0)
     checks = [
         Check.equal(
             "log of zero: softmax underflows, −log p is inf and its gradient NaN (non-finite)",

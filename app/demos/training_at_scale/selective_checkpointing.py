@@ -92,7 +92,7 @@ def selective_checkpointing(params: SelectiveCheckpointingParams) -> Demo:
     worst = max(
         relative_error(gs, gn)
         for s in ("selective", "full")
-        for gs, gn in zip(results[s][3], none[3])
+        for gs, gn in zip(results[s][3], none[3], strict=True)
     )
     checks = [
         Check.at_most(
