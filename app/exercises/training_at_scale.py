@@ -20,8 +20,9 @@ from app.exercises.text import number
 
 # --- zero_memory_per_device ------------------------------------------------------------------
 
-PSI_BILLIONS = [1.0, 1.5, 2.0, 3.0, 6.0, 7.5, 13.0]
-DEVICES = [4, 8, 16, 32, 64]
+# Friendly numbers: every answer is a multiple of 1/16 GB, at most 96.
+PSI_BILLIONS = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+DEVICES = [4, 8, 16, 32]
 
 
 def _zero_gb(
@@ -167,7 +168,7 @@ def grad_scaler_schedule(rng: np.random.Generator, seed: int) -> Exercise:
     result = _scaler({"k": k, "G": interval, "flags": flags})
     pattern = ", ".join("inf" if f else "ok" for f in flags)
     prompt = (
-        f"`torch.amp.GradScaler(init_scale=2**{k}, growth_factor=2.0, backoff_factor=0.5, "
+        f"`torch.amp.GradScaler(init_scale=2**{k}, growth_factor=2, backoff_factor=0.5, "
         f"growth_interval={interval})` sees 8 steps; after each backward the gradients were, in "
         f"order: {pattern} (inf: an inf or NaN was found). Give $\\log_2$ of the scale after "
         "the 8th `update()`, and how many optimizer steps were skipped."
@@ -231,14 +232,17 @@ TOKEN_MISTAKES = (
     TOKEN_MISTAKES,
 )
 def token_weighted_loss(rng: np.random.Generator, seed: int) -> Exercise:
-    """Three micro-batches with T_i real tokens and mean token losses ℓ_i."""
-    counts = rng.choice(np.arange(1, 11), 3, replace=False).astype(float)
-    means = rng.integers(2, 13, 3) / 4.0
+    """Four micro-batches with T_i real tokens (20 in all) and mean token losses ℓ_i."""
+    while True:  # distinct counts summing to 20, whose smallest keeps T/(k·T_min) friendly
+        counts = np.sort(rng.choice(np.arange(1, 12), 4, replace=False)).astype(float)
+        if counts.sum() == 20 and counts.min() != 3:
+            break
+    means = rng.integers(2, 13, 4) / 4.0
     t, ell = Tensor(counts), Tensor(means)
     full = float(((t * ell).sum() / t.sum()).item())
-    weight = float(counts.sum() / (3 * counts.min()))
+    weight = float(counts.sum() / (4 * counts.min()))
     prompt = (
-        "Gradient accumulation over $k = 3$ micro-batches of padded sequences. Micro-batch $i$ "
+        "Gradient accumulation over $k = 4$ micro-batches of padded sequences. Micro-batch $i$ "
         f"has $T_i = {', '.join(number(c) for c in counts)}$ real tokens and mean token loss "
         f"$\\ell_i = {', '.join(number(m) for m in means)}$. Give the loss of the whole batch "
         "(the mean over all its real tokens), and by what factor the usual recipe "
@@ -306,10 +310,12 @@ MFU_MISTAKES = (
 )
 def mfu_from_throughput(rng: np.random.Generator, seed: int) -> Exercise:
     """N billion parameters, tokens/s per accelerator, peak TFLOP/s."""
-    n = float(rng.choice([1.0, 2.0, 3.0, 7.0, 13.0]))
-    peak = float(rng.choice([312.0, 989.0]))
-    target = float(rng.uniform(0.25, 0.6))  # a plausible MFU; the throughput follows from it
-    tps = float(np.round(target * peak * 1e12 / (6 * n * 1e9), -1))
+    n = float(rng.choice([1.0, 2.0, 4.0, 8.0, 16.0]))  # powers of 2: tokens/s stays exact
+    peak = float(rng.choice([312.0, 400.0]))  # dense peak TFLOP/s
+    # The MFU the throughput is chosen to give (multiples of 3/40, so that HFU = 4/3·MFU is a
+    # short decimal too); the throughput is shown to 6 digits, plenty for 3 in the answer.
+    target = float(rng.choice([0.15, 0.3, 0.375, 0.45, 0.6]))
+    tps = float(f"{target * peak * 1e12 / (6 * n * 1e9):.6g}")
     # 6N per token: the engine's counters give 1 + 2 multiply-adds per weight (forward,
     # backward) and 2 FLOPs per multiply-add.
     per_token = 2 * 3
