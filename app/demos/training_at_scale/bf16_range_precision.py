@@ -57,7 +57,7 @@ def bf16_range_precision(params: Bf16RangePrecisionParams) -> Demo:
     weight = np.float32(1.0)
     step = np.float32(2.0**-10)  # an update below half of bfloat16's gap at 1
     for _ in range(params.updates):
-        weight = np.float32(bf16(weight + step).item())
+        weight = np.float32(bf16(np.asarray(weight + step)).item())
     master = np.float32(1.0) + np.float32(params.updates) * step
     checks = [
         Check.equal(

@@ -1,4 +1,4 @@
-"""Card 15: dead ReLUs found from activation statistics.
+"""Card 14: dead ReLUs found from activation statistics.
 
 A unit is dead when its pre-activation is negative for every input: it outputs 0 on the whole
 batch, its mask is 0, so its incoming weights and bias get exactly zero gradient and no step can

@@ -1,4 +1,4 @@
-"""Card 16: an evaluation loop with two bugs: no model.eval(), and total_loss += loss.
+"""Card 15: an evaluation loop with two bugs: no model.eval(), and total_loss += loss.
 
 In training mode dropout draws a new mask each call and batch norm uses the batch's own
 statistics, so the same input scores differently from run to run and depends on its batch.
@@ -78,7 +78,8 @@ def eval_loop_bugs(params: EvalLoopBugsParams) -> Demo:
             else sum(t.saved_bytes for t in topological_order(total))
         )
 
-    leak, fixed = [], []
+    leak: list[float] = []
+    fixed: list[float] = []
     with count():
         total: object = 0.0
         for xb, yb in zip(xs, ys, strict=True):

@@ -1,4 +1,4 @@
-"""Card 12: gradient checking done right: central differences, a step near ε^(1/3), float64.
+"""Card 11: gradient checking done right: central differences, a step near ε^(1/3), float64.
 
 Forward differences (f(x + h) − f(x))/h err by h·f''/2 (truncation) plus about ε·|f|/h
 (rounding): best near h ≈ √ε ≈ 1e-8, error ≈ 1e-8. Central differences (f(x + h) − f(x − h))/2h

@@ -1,4 +1,4 @@
-"""Card 14: three bugs behind a loss that will not go down, each reproduced.
+"""Card 13: three bugs behind a loss that will not go down, each reproduced.
 
 A two-layer regression net trained with plain SGD: (a) correctly; (b) without zero_grad, so
 each .grad is the sum of every gradient so far: the steps keep pushing in old directions, like

@@ -1,4 +1,4 @@
-"""Card 11: log Σ eᶻ computed as m + log Σ e^(z − m), m = max z, never overflows.
+"""Card 10: log Σ eᶻ computed as m + log Σ e^(z − m), m = max z, never overflows.
 
 e^z overflows float64 above z ≈ 709.78 (float32 above ≈ 88.72), so the naive formula returns inf
 for large logits and −inf (log 0) for very negative ones. Subtracting the maximum makes the

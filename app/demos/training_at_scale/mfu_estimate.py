@@ -1,4 +1,4 @@
-"""Card 9: model FLOPs utilisation from 6·N FLOPs per token.
+"""Card 8: model FLOPs utilisation from 6·N FLOPs per token.
 
 For a network of dense layers with N weights, one token costs N multiply-adds forward and 2N
 backward (dX and dW): 3N multiply-adds, 6N FLOPs at 2 FLOPs each. MFU = 6·N·(tokens/s) / peak

@@ -1,4 +1,4 @@
-"""Card 10: the loss is NaN. Three causes, each reproduced and fixed with the engine.
+"""Card 9: the loss is NaN. Three causes, each reproduced and fixed with the engine.
 
 1. log of zero: softmax underflows to an exact 0 for a far-off logit (below e⁻⁷⁴⁵ in float64),
    log(0) = −inf, and its gradient 1/0 times 0 gives NaN. Fix: log_softmax (z − logsumexp z).
@@ -41,7 +41,7 @@ def first_non_finite(lr: float, curvature: float, w0: float) -> tuple[int, list[
             if not np.isfinite(loss.item()):
                 return step, curve
             loss.backward()
-            w.data = (w.data - lr * w.grad).astype(np.float32)
+            w.data = (w.data - lr * grad_or_nan(w)).astype(np.float32)
     return 0, curve
 
 

@@ -1,4 +1,4 @@
-"""Card 13: overfit one batch first. A correct model and loop drive the loss on one small batch
+"""Card 12: overfit one batch first. A correct model and loop drive the loss on one small batch
 to about zero; a pipeline bug (here, labels that no longer match their inputs) keeps it high.
 
 The gradients are checked first (central differences along one direction), then the same MLP is

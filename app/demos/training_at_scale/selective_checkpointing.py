@@ -1,4 +1,4 @@
-"""Card 8: selective activation checkpointing recomputes only the attention core.
+"""Card 7: selective activation checkpointing recomputes only the attention core.
 
 In a self-attention block the projections keep n×d activations, while the core softmax(QKᵀ/√d_h)V
 keeps per head two n×n matrices (the scores and the probabilities): the part of the memory that
@@ -33,7 +33,7 @@ def attention_core(q: Tensor, k: Tensor, v: Tensor) -> Tensor:
     return softmax(scores, axis=-1) @ v
 
 
-def block_fn(weights: list[Tensor], heads: int) -> Callable[[Tensor], Tensor]:
+def block_fn(weights: list[Tensor], heads: int) -> Callable[..., Tensor]:
     """x ↦ attention(x) W_o with Q, K, V projections, as a function of x (for checkpoint)."""
 
     def run(x: Tensor, core: Callable[..., Tensor] = attention_core) -> Tensor:

@@ -88,8 +88,8 @@ def zero_sharding(params: ZeroShardingParams) -> Demo:
         column_parts.append(y.data)
         column_grads.append(grad_or_nan(w))
     column_y = np.concatenate(column_parts, axis=1)
-    row_y = sum(  # row-parallel: device i owns input features idx; the outputs are summed
-        linear(Tensor(x[:, idx]), Tensor(w_data[:, idx])).data for idx in cols
+    row_y = np.sum(  # row-parallel: device i owns input features idx; the outputs are summed
+        [linear(Tensor(x[:, idx]), Tensor(w_data[:, idx])).data for idx in cols], axis=0
     )
     full_y = x @ w_data.T
     bubble_share = bubble(n, m)
