@@ -1,0 +1,58 @@
+"""Helpers the training-at-scale deck's demos share: errors, gradients, NumPy references."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from app.engine import Tensor
+
+EXACT = 1e-12  # float64 agreement between the engine and an independent NumPy computation
+
+
+def relative_error(measured: np.ndarray, expected: np.ndarray) -> float:
+    """max |measured − expected| / max |expected| (inf when the shapes differ or on NaN)."""
+    measured, expected = np.asarray(measured, float), np.asarray(expected, float)
+    if measured.shape != expected.shape:
+        return float("inf")
+    scale = float(np.max(np.abs(expected), initial=0.0)) or 1.0
+    error = float(np.max(np.abs(measured - expected), initial=0.0)) / scale
+    return error if np.isfinite(error) else float("inf")
+
+
+def grad_of(t: Tensor) -> np.ndarray:
+    """t.grad, which the demos always expect after backward."""
+    assert t.grad is not None, "backward gave this tensor no gradient"
+    return t.grad
+
+
+def softmax_rows(z: np.ndarray) -> np.ndarray:
+    """Row softmax, shifted by the row maximum (the NumPy reference)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def adam_reference(
+    theta: np.ndarray,
+    grads: Sequence[np.ndarray],
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> np.ndarray:
+    """θ after Adam steps on the given gradients, in float64 (PyTorch's documented update)."""
+    b1, b2 = betas
+    theta = np.array(theta, dtype=np.float64)
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        g = np.asarray(g, dtype=np.float64)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        theta = theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return theta
+
+
+def grad_or_nan(t: Tensor) -> np.ndarray:
+    """t.grad, or NaNs shaped like t when backward left it without one (a check then fails)."""
+    return np.full(t.shape, np.nan) if t.grad is None else t.grad
