@@ -26,6 +26,10 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || event.target.isContentEditable;
   }
 
+  // A link to the demo (#demo, or a check inside it) opens the answer it belongs to.
+  var gatedAnswer = document.getElementById("answer");
+  if (gatedAnswer && location.hash && location.hash !== "#answer") gatedAnswer.open = true;
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== " " || isTyping(event) || event.ctrlKey || event.metaKey || event.altKey) return;
     var answer = document.getElementById("answer");

@@ -9,7 +9,7 @@
   var total = questions.length;
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var record = document.getElementById("quiz-record");
-  var results = [];  // { number, title, correct }
+  var results = [];  // { number, heading (the question's element), correct }
   var index = 0;
 
   function renderMath(el) {
@@ -73,7 +73,7 @@
     if (form) form.remove();
     renderMath(holder);
     results.push({ number: Number(question.dataset.number), correct: correct,
-                   title: question.querySelector(".question").textContent.trim() });
+                   heading: question.querySelector(".question") });
     recordReview(question, correct);
     document.getElementById("quiz-progress").value = results.length;
     var next = question.querySelector(".quiz-next");
@@ -109,7 +109,9 @@
       item.className = r.correct ? "right" : "wrong";
       var link = document.createElement("a");
       link.href = "#q" + r.number;
-      link.textContent = r.title;
+      // A copy of the typeset question: its text alone would repeat every formula (KaTeX keeps
+      // a MathML copy for screen readers beside the drawn one).
+      r.heading.childNodes.forEach(function (node) { link.appendChild(node.cloneNode(true)); });
       var mark = document.createElement("span");
       mark.className = "score-mark";
       mark.textContent = r.correct ? "✓ right" : "✗ wrong";
@@ -140,7 +142,8 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.metaKey || event.ctrlKey || index >= total) return;
-    if (event.target.closest && event.target.closest("input, textarea, select")) return;
+    // Typing goes to a text field; a ticked checkbox ("also record") keeps the number keys.
+    if (event.target.closest && event.target.closest("input:not([type=checkbox]), textarea, select")) return;
     var question = questions[index];
     var buttons = question.querySelectorAll(".choice-button");
     if (/^[1-9]$/.test(event.key) && buttons.length >= Number(event.key)) {

@@ -107,11 +107,16 @@ def answer_choice(page: Page, *, right: bool) -> None:
     expect(verdict).to_have_class(re.compile("right" if right else "wrong"))
     expect(verdict.locator(".choice-why")).to_have_count(len(order))  # every choice's why
     expect(verdict.locator(".choice.picked")).to_have_count(1)
+    if not right:  # a wrong pick is drawn red, as its verdict says
+        colour = verdict.locator(".choice.picked").evaluate("e => getComputedStyle(e).borderColor")
+        assert colour == "rgb(192, 57, 43)", colour
 
 
 def take_the_quiz(page: Page) -> None:
     page.goto(QUIZ)
     expect(page.locator("#quiz-progress-text")).to_have_text("Question 1 of 5")
+    page.locator("#quiz-record").check()  # the focus stays on the box: 1-4 must still answer
+    page.locator("#quiz-record").uncheck()
     screenshot(page, "quiz-question-desktop")
     choices_answered = 0
     for number in range(1, 6):  # choices: the first right, the second wrong; exercises: zeros
@@ -131,11 +136,39 @@ def take_the_quiz(page: Page) -> None:
     expect(page.locator("#quiz-score")).to_be_visible()
     expect(page.locator(".score-list li")).to_have_count(5)
     expect(page.locator("#score-right")).to_have_text("2")
+    # The score list shows each question typeset once, not as KaTeX's source and MathML text.
+
     screenshot(page, "quiz-score-desktop")
+
+
+def score_list_typesets_maths(page: Page) -> None:
+    """The score list repeats each question typeset once, not KaTeX's text with its MathML copy."""
+    page.goto("/quiz?deck=backprop&topic=gradients&difficulty=medium&seed=3")
+    progress = page.locator("#quiz-progress-text")
+    total = int(progress.inner_text().rsplit(" ", 1)[-1])
+    for number in range(1, total + 1):
+        expect(progress).to_have_text(f"Question {number} of {total}")
+        question = page.locator(f"#q{number}")
+        if question.get_attribute("data-kind") == "exercise":
+            for field in question.locator("input[type=text]").all():
+                field.fill("0")
+            field.press("Enter")
+        else:
+            page.keyboard.press("1")
+        expect(question.locator(".quiz-verdict")).to_be_visible()
+        page.keyboard.press("Enter")
+    link = page.locator(".score-list li a").filter(has_text="For a linear layer")
+    expect(link.locator(".katex").first).to_be_visible()
+    shown = link.evaluate(
+        "a => { const c = a.cloneNode(true); c.querySelectorAll('.katex-mathml')"
+        ".forEach(m => m.remove()); return c.textContent; }"
+    )
+    assert shown.count("Wx") == 1 and "$" not in shown, shown
 
 
 def reseed_a_demo(page: Page) -> None:
     page.goto("/cards/linear-layer-backward")
+    page.keyboard.press("Space")  # the demo states the answer: it shows with it
     steps = page.locator("#demo .steps")
     before = steps.inner_text()
     page.locator("#demo input[name=seed]").fill("12345")
@@ -170,6 +203,7 @@ def test_sign_up_study_quiz_demo_stats_and_tokens(app_page: Page) -> None:
     sign_up(app_page, "ada")
     study_with_the_keyboard(app_page)
     take_the_quiz(app_page)
+    score_list_typesets_maths(app_page)
     reseed_a_demo(app_page)
     see_the_stats(app_page)
     make_and_revoke_a_token(app_page)

@@ -46,6 +46,9 @@ READY = {  # what shows once a page's script has done its work
 def visit(page: Page, name: str, url: str, label: str) -> None:
     page.goto(url)
     expect(page.locator(READY.get(name, "main h1, main h2")).first).to_be_visible()
+    if name.startswith("card"):  # the answer, and with it the demo and its charts
+        page.keyboard.press("Space")
+        expect(page.locator("#demo .check").first).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{url} is {overflow} px wider than the {label} screen"
     screenshot(page, f"{name}-{label}")

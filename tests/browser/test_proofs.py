@@ -30,13 +30,22 @@ def test_key_points_and_the_reworked_demos(
         expect(page.get_by_role("heading", name="Welcome,")).to_be_visible()
 
         page.goto("/cards/linear-layer-backward")
+        # A flashcard: the demo and its checks state the answer, so they wait for it.
+        expect(page.locator("#demo")).to_be_hidden()
+        expect(page.locator(".gated-note")).to_be_visible()
         page.get_by_text("Show answer").click()
+        expect(page.locator("#demo .check").first).to_be_visible()
+        expect(page.locator(".gated-note")).to_be_hidden()
         points = page.locator(".key-points li")
         expect(page.get_by_role("heading", name="What an interviewer listens for")).to_be_visible()
         assert 2 <= points.count() <= 5
         expect(points.first.locator(".katex").first).to_be_visible()  # its maths is typeset
         screenshot(page, f"card-key-points-{label}")
         page.locator(".key-points").screenshot(path=ARTIFACTS / f"key-points-only-{label}.png")
+
+        page.goto("/cards/linear-layer-backward?seed=4#demo")  # a re-run: the answer stays open
+        expect(page.locator("#answer")).to_have_attribute("open", "")
+        expect(page.locator("#demo .check").first).to_be_visible()
 
         page.goto("/demos/computational_graph")
         for name in ("a", "b"):
