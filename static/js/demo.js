@@ -11,8 +11,8 @@
   }
 
   function palette() {
-    return [cssVar("--accent", "#3557d4"), cssVar("--hard", "#c0392b"),
-            cssVar("--easy", "#1f8a4c"), cssVar("--medium", "#a86400")];
+    return [cssVar("--accent", "#3557d4"), cssVar("--hard", "#b83629"),
+            cssVar("--easy", "#1b7a43"), cssVar("--medium", "#9a5c00")];
   }
 
   function numeric(values) {
