@@ -83,9 +83,7 @@ def overfit_one_batch(params: OverfitOneBatchParams) -> Demo:
             "backward matches central differences along a random direction", fd_error, 1e-6
         ),
         Check.at_most(f"correct loop: one batch's loss after {params.steps} steps", good[-1], 0.05),
-        Check.at_least(
-            "…down from where it started (start ÷ end)", good[0] / good[-1], 20.0
-        ),
+        Check.at_least("…down from where it started (start ÷ end)", good[0] / good[-1], 20.0),
         Check.at_least("labels reshuffled every step: the loss stays high", buggy[-1], 0.3),
     ]
     steps = [
