@@ -80,6 +80,29 @@
     return (seconds / (365 * day)).toFixed(1).replace(/\.0$/, "") + "y";
   }
 
+  // Two buttons never read alike unless the scheduler truly gives both the same interval:
+  // rounding that merges two different intervals is undone with one more digit, and a true tie
+  // says so.
+  function intervalLabels(buttons) {
+    var texts = buttons.map(function (b) { return interval(b.interval_seconds); });
+    return texts.map(function (text, i) {
+      var seconds = buttons[i].interval_seconds;
+      var twins = buttons.filter(function (b, j) { return j !== i && texts[j] === text; });
+      if (!twins.length) return text;
+      if (twins.every(function (b) { return b.interval_seconds === seconds; })) return text + " (same)";
+      return preciseInterval(seconds);
+    });
+  }
+
+  window.gradcardsIntervalLabels = intervalLabels;  // for the browser test
+
+  function preciseInterval(seconds) {
+    if (seconds < 3600) return (seconds / 60).toFixed(1).replace(/\.0$/, "") + "m";
+    if (seconds < 86400) return (seconds / 3600).toFixed(1).replace(/\.0$/, "") + "h";
+    if (seconds < 10 * 86400) return Math.round(seconds / 3600) + "h";
+    return (seconds / 86400).toFixed(1).replace(/\.0$/, "") + "d";
+  }
+
   function duration(ms) {
     var seconds = Math.round(ms / 1000);
     if (seconds < 60) return seconds + " s";
@@ -125,9 +148,9 @@
     $("show-demo").hidden = !card.demo;
     if (window.gradcardsDemo) window.gradcardsDemo.clear();
     $("study-demo").replaceChildren();
-    next.buttons.forEach(function (button) {
-      var label = root.querySelector('[data-interval-for="' + button.rating + '"]');
-      if (label) label.textContent = interval(button.interval_seconds);
+    intervalLabels(next.buttons).forEach(function (text, i) {
+      var label = root.querySelector('[data-interval-for="' + next.buttons[i].rating + '"]');
+      if (label) label.textContent = text;
     });
     renderMath($("study-question"));
     $("card-info").hidden = true;

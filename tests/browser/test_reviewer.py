@@ -72,6 +72,17 @@ def test_info_bury_suspend_counts_end_retry_and_expiry(
         expect(page.locator("#count-learning")).to_have_text("0")
         expect(page.locator("#count-review")).to_have_text("0")
         expect(page.locator(".study-keys")).to_be_visible(visible=not you.touch)
+        # Two grade buttons read alike only when the scheduler gives both the same interval.
+        labels = page.evaluate(
+            "s => window.gradcardsIntervalLabels(s.map(x => ({interval_seconds: x})))",
+            [600, 600, 660, 3 * 86400],
+        )
+        assert labels == ["10m (same)", "10m (same)", "11m", "3d"], labels
+        labels = page.evaluate(
+            "s => window.gradcardsIntervalLabels(s.map(x => ({interval_seconds: x})))",
+            [86400, 89400, 2 * 86400, 3 * 86400],
+        )
+        assert labels == ["24h", "25h", "2d", "3d"], labels
 
         you.act("i", "Card info")  # Anki's card info, before any review
         info = page.locator("#card-info")
