@@ -62,6 +62,8 @@ def test_question_page_has_a_labelled_input_grid(exercise_client: TestClient, ki
         inputs = fieldset.select("input")
         assert len(inputs) == max(1, math.prod(field.shape))
         assert all(i.get("aria-label") for i in inputs)
+        # A phone's decimal keypad has no minus sign: the text keyboard does.
+        assert all(i.get("inputmode") == "text" for i in inputs)
         if len(field.shape) == 2:
             assert len(fieldset.select("tr")) == field.shape[0]
     assert soup.select_one(".worked-solution") is None  # not before an answer
