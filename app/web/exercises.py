@@ -48,8 +48,14 @@ def render_exercise(
     result: Grade | None = None,
     problems: list[str] | None = None,
     status: int = 200,
+    reveal: bool = False,
 ) -> HTMLResponse:
-    """The exercise page: the question, the form (with verdicts once graded), the solution."""
+    """The exercise page: the question, the form (with verdicts once graded), the solution.
+
+    A wrong answer first gets which entries are wrong and a hint (the solution's first step);
+    the expected values and the worked solution wait until asked for (`reveal`), so the user
+    can try again first.
+    """
     new_seed = random_seed()
     while new_seed == exercise.seed:  # "new numbers" must mean new numbers
         new_seed = random_seed()
@@ -57,6 +63,8 @@ def render_exercise(
         "exercise": exercise,
         "fields": form_fields(exercise, entered, result),
         "grade": result,
+        "reveal": result is not None and (result.passed or reveal),
+        "reveal_url": str(request.url.include_query_params(reveal="true")),
         "problems": problems or [],
         "new_seed": new_seed,
         "number": format_number,
@@ -86,12 +94,14 @@ def exercise_page(
 
 
 @router.get("/exercises/{kind}/check", response_class=HTMLResponse)
-def exercise_check_page(request: Request, kind: str, seed: SeedQuery) -> Response:
-    """The exercise graded entry by entry, with the worked solution."""
+def exercise_check_page(
+    request: Request, kind: str, seed: SeedQuery, reveal: Annotated[bool, Query()] = False
+) -> Response:
+    """The exercise graded entry by entry; the expected values and worked solution on request."""
     exercise = find(kind).generate(seed)
-    entered = dict(request.query_params)
+    entered = {k: v for k, v in request.query_params.items() if k != "reveal"}
     try:
         result = grade(exercise, answer_from_form(exercise, entered))
     except BadAnswer as error:
         return render_exercise(request, exercise, entered, problems=error.problems, status=422)
-    return render_exercise(request, exercise, entered, result)
+    return render_exercise(request, exercise, entered, result, reveal=reveal)

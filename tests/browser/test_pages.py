@@ -31,6 +31,10 @@ PRIVATE = {
     "demo": "/demos/chain_rule",
     "exercises": "/exercises",
     "exercise": "/exercises/linear_backward?seed=3",
+    # A wrong answer: which entry, a hint, a second try (dW = [[4, 10], [-5, -4]]).
+    "exercise-wrong": (
+        "/exercises/linear_backward/check?seed=3&dW.0.0=4&dW.0.1=10&dW.1.0=3&dW.1.1=-4"
+    ),
     "stats": "/stats",
     "settings": "/settings",
     "welcome": "/welcome",

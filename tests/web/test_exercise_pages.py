@@ -87,9 +87,34 @@ def test_right_answers_pass_and_show_the_worked_solution(
     assert soup.select(".worked-solution li.step")
 
 
+def test_a_wrong_answer_gets_a_hint_and_a_second_try_before_the_answers(
+    exercise_client: TestClient,  # noqa: F811
+) -> None:
+    params = right_params("linear_backward", 3)  # dW = [[4, 10], [-5, -4]]
+    params["dW.1.0"] = "3"
+    soup = page(exercise_client, f"/exercises/linear_backward/check?{urlencode(params)}")
+    assert soup.select_one(".grade-summary.failed h2").get_text() == "3 of 4 entries right"  # type: ignore[union-attr]
+    assert [li.get_text() for li in soup.select(".wrong-entries li")] == [
+        "dW[1,0] is not right yet"
+    ]
+    assert "-5" not in soup.select_one("td.wrong").get_text()  # type: ignore[union-attr]
+    assert soup.select_one(".worked-solution") is None
+    hint = soup.select_one(".exercise-hint")
+    assert hint is not None and "the first step" in hint.get_text()
+    assert soup.select_one('input[name="dW.1.0"]')["value"] == "3"  # type: ignore[index]
+    reveal = soup.select_one("a.reveal-answers")
+    assert reveal is not None and "reveal=true" in str(reveal["href"])
+    shown = page(exercise_client, str(reveal["href"]).replace("http://testserver", ""))
+    assert [li.get_text() for li in shown.select(".wrong-entries li")] == [
+        "dW[1,0]: you gave 3, expected -5"
+    ]
+    assert shown.select(".worked-solution li.step") and shown.select_one(".exercise-hint") is None
+
+
 def test_a_wrong_entry_is_marked_and_named(exercise_client: TestClient) -> None:  # noqa: F811
     params = right_params("linear_backward", 3)  # dW = [[4, 10], [-5, -4]]
     params["dW.1.0"] = "3"
+    params["reveal"] = "true"
     soup = page(exercise_client, f"/exercises/linear_backward/check?{urlencode(params)}")
     assert soup.select_one(".grade-summary.failed h2").get_text() == "3 of 4 entries right"  # type: ignore[union-attr]
     assert [li.get_text() for li in soup.select(".wrong-entries li")] == [
