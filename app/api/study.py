@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.api.schemas import CardOut, error_responses
 from app.api.study_schemas import (
@@ -30,6 +31,16 @@ from app.srs.reviews import recent_reviews, record_review, undo_last_review
 
 router = APIRouter(tags=["study"], responses=error_responses(401, 403, 404, 409, 410))
 Action = Literal["suspend", "unsuspend", "bury", "reset"]
+
+
+class CardActionConvertor(StringConvertor):
+    """Only the action names match the action route's last segment, so /study/cards/{slug}/info
+    is the info route's (a POST to it is 405, not a 422 for an unknown action)."""
+
+    regex = "|".join(get_args(Action))
+
+
+register_url_convertor("card_action", CardActionConvertor())
 
 
 @router.get("/study/next", response_model=NextOut, dependencies=[CredentialsDep])
@@ -153,7 +164,7 @@ def get_card_info(slug: str, user: ApiUserDep, session: SessionDep, now: NowDep)
     )
 
 
-@router.post("/study/cards/{slug}/{action}", response_model=StateOut)
+@router.post("/study/cards/{slug}/{action:card_action}", response_model=StateOut)
 def change_card(
     slug: str, action: Action, user: ApiUserDep, session: SessionDep, now: NowDep
 ) -> StateOut:

@@ -129,3 +129,15 @@ def test_undo_names_the_deck_and_number(
     undone = study_client.post("/api/v1/reviews/undo", headers=ada.headers).json()
     assert undone["card"] == "chain-rule" and undone["deck"] == "Backpropagation"
     assert isinstance(undone["number"], int)
+
+
+def test_info_is_read_only_and_actions_are_the_four_names(
+    study_client: TestClient, make_account: MakeAccount
+) -> None:
+    ada = make_account("ada")
+    posted = study_client.post("/api/v1/study/cards/chain-rule/info", headers=ada.headers)
+    assert posted.status_code == 405 and "GET" in posted.headers["allow"]
+    other = study_client.post("/api/v1/study/cards/chain-rule/explode", headers=ada.headers)
+    assert other.status_code == 404
+    done = study_client.post("/api/v1/study/cards/chain-rule/bury", headers=ada.headers)
+    assert done.status_code == 200 and done.json()["buried_until"] is not None
