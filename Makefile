@@ -8,8 +8,12 @@ BIN := $(VENV)/bin
 run: $(VENV)/.installed
 	$(BIN)/gradcards serve
 
+# Tests run in PYTEST_WORKERS processes (pytest-xdist); every test has its own database and
+# servers on free ports, so they do not collide. `make test PYTEST_WORKERS=0` runs them in one.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 check: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
