@@ -6,10 +6,10 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -34,6 +34,7 @@ from app.middleware import BrowserSession, SecurityHeaders
 from app.models import utcnow
 from app.paths import resource_dir
 from app.srs.errors import StudyError
+from app.web.static_files import CompressedStaticFiles, fingerprint
 
 # Only our own scripts, styles and fonts: no inline script, no CDN.
 CONTENT_SECURITY_POLICY = (
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.url_paths = {}  # see cached_url_for
     app.state.clock = clock or utcnow
 
-    app.mount("/static", StaticFiles(directory=resource_dir("static")), name="static")
+    app.state.static_dir = Path(resource_dir("static"))
+    app.mount("/static", CompressedStaticFiles(directory=app.state.static_dir), name="static")
     app.include_router(api.router)
     app.include_router(health.router)
     app.include_router(web.router)
@@ -237,4 +239,9 @@ def cached_url_for(context: dict[str, Any], name: str, /, **path_params: Any) ->
             if len(cache) >= URL_PATH_CACHE_SIZE:
                 cache.clear()
             cache[key] = path
-    return path.make_absolute_url(base_url=request.base_url)
+    url = path.make_absolute_url(base_url=request.base_url)
+    if name == "static":  # the content's hash in the URL lets browsers keep it for a year
+        version = fingerprint(request.app.state.static_dir, str(path_params.get("path", "")))
+        if version is not None:
+            url = url.include_query_params(v=version)
+    return url

@@ -7,7 +7,7 @@ is the classic (a function as a bare subscript); write `\\lambda_{\\max}`."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, expect
 
 from app.demos import demo_names
 from tests.standard.decks import CARDS, DECKS
@@ -45,3 +45,24 @@ def test_every_formula_on_every_page_parses(app_page: Page) -> None:
     app_page.wait_for_function("window.katex !== undefined")
     errors = app_page.evaluate(PARSE_ALL, paths)
     assert errors == [], f"{len(errors)} formulas KaTeX cannot parse:\n" + "\n".join(errors)
+
+
+def test_raw_tex_is_hidden_until_typeset_and_shown_as_typed_without_a_script(
+    browser: Browser, live_server: str
+) -> None:
+    # With scripts, every formula on screen holds KaTeX's output; without them, the TeX is
+    # hidden at first (no flash of source while KaTeX loads) and shown as typed after 3 s.
+    for scripts in (True, False):
+        context = browser.new_context(base_url=live_server, java_script_enabled=scripts)
+        try:
+            page = context.new_page()
+            page.goto("/cards/linear-layer-backward")
+            question_math = page.locator("h1.question .math").first
+            if scripts:
+                expect(question_math.locator(".katex").first).to_be_visible()
+            else:
+                assert question_math.evaluate("e => getComputedStyle(e).visibility") == "hidden"
+                expect(question_math).to_be_visible(timeout=6000)
+                assert "Wx" in question_math.inner_text()
+        finally:
+            context.close()
