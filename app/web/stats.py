@@ -14,6 +14,10 @@ from app.web.viewer import login_redirect, page_user
 router = APIRouter(include_in_schema=False)
 
 
+# Below this many reviews a retention percentage swings by several points per review.
+FEW_REVIEWS = 30
+
+
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(request: Request, session: SessionDep, now: NowDep) -> Response:
     """The user's retention, forecast, calendar and counts (log in first)."""
@@ -27,5 +31,6 @@ def stats_page(request: Request, session: SessionDep, now: NowDep) -> Response:
         "forecast": forecast_chart(stats),
         "due_next_30": sum(count for _, count in stats.forecast),
         "reviews_30": sum(n for _, n, _ in stats.reviews_per_day[-30:]),
+        "few_reviews": FEW_REVIEWS,
     }
     return render(request, "stats.html", context)

@@ -30,6 +30,11 @@ class Heatmap:
     months: list[tuple[int, str]]  # (x, "Mar") at the first week of each month
     total: int
     weeks: int = HEATMAP_WEEKS
+    # (baseline y, "Mon"): a label on its own row (rows run Monday to Sunday, top to bottom).
+    weekday_labels: tuple[tuple[int, str], ...] = tuple(
+        (TOP + row * (CELL + GAP) + CELL - 2, name)
+        for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"))
+    )
 
 
 def level_of(reviews: int) -> int:

@@ -140,6 +140,13 @@ def test_stats_page_shows_retention_forecast_calendar_and_counts(
     assert any(t is not None and t.get_text().endswith(": 2 reviews") for t in titled)
     assert text(soup, ".state-learning dd") == "2"
     assert "1 day" in text(soup, "#stat-streak")
+    # Each weekday label sits on its own row: the row of the days with that name.
+    rows = {int(str(c["y"])): str(c.select_one("title").get_text())[:3] for c in cells}  # type: ignore[union-attr]
+    for label in soup.select(".heatmap text.heatmap-day"):
+        baseline = int(str(label["y"]))
+        row = max(y for y in rows if y <= baseline)
+        assert rows[row] == label.get_text() and baseline - row < 12, label
+    assert text(soup, ".true-retention .figure-note").startswith("Counted once cards reach")
 
 
 def test_settings_offers_to_copy_a_new_token(
