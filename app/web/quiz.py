@@ -29,6 +29,22 @@ Level = Literal["easy", "medium", "hard"]
 Fragment = Annotated[bool, Query()]
 
 
+MAX_RETRY_CARDS = 20  # a quiz asks at most ten multiple-choice questions and two exercises
+
+
+def retry_slugs(cards: str | None) -> list[str] | None:
+    """The slugs of `cards=a,b,c` in order, once each; a 422 names a bad one."""
+    if cards is None:
+        return None
+    slugs = list(dict.fromkeys(part.strip() for part in cards.split(",") if part.strip()))
+    if not 1 <= len(slugs) <= MAX_RETRY_CARDS:
+        raise HTTPException(422, f"cards takes 1 to {MAX_RETRY_CARDS} card slugs, comma-separated.")
+    for slug in slugs:
+        if not SLUG_RE.fullmatch(slug):
+            raise HTTPException(422, f"{slug[:40]!r} is not a card slug.")
+    return slugs
+
+
 @router.get("/quiz", response_class=HTMLResponse)
 def quiz_page(
     request: Request,
@@ -37,19 +53,35 @@ def quiz_page(
     topic: SlugQuery = None,
     difficulty: Level | None = None,
     seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None,
+    cards: Annotated[str | None, Query(max_length=MAX_RETRY_CARDS * 101)] = None,
 ) -> Response:
-    """A quiz over the selection (a random seed first, so a reload keeps the questions)."""
+    """A quiz over the selection (a random seed first, so a reload keeps the questions).
+
+    `cards` (slugs, comma-separated) narrows it to those cards: "retry the ones I missed".
+    """
+    only = retry_slugs(cards)
     if seed is None:  # pick the quiz now, so a reload (or a shared URL) asks the same questions
         url = request.url.include_query_params(seed=random_seed())
         return RedirectResponse(str(url), status_code=303)
     filters = queries.CardFilter(deck=deck, difficulty=difficulty, topic=topic)
-    cards = queries.list_cards(session, filters, limit=None).cards
-    selection = {"deck": deck, "topic": topic, "difficulty": difficulty}
+    picked = queries.list_cards(session, filters, limit=None).cards
+    if only is not None:
+        picked = [card for card in picked if card.slug in only]
+    selection = {
+        "deck": deck,
+        "topic": topic,
+        "difficulty": difficulty,
+        "cards": ",".join(only) if only else None,
+    }
     context = {
-        "questions": build_quiz(cards, seed),
+        "questions": build_quiz(picked, seed),
         "seed": seed,
         "selection": {key: value for key, value in selection.items() if value},
-        "scope": scope_label(session, deck, topic, difficulty),
+        "scope": (
+            f"the {len(only)} card{'' if len(only) == 1 else 's'} you missed"
+            if only
+            else scope_label(session, deck, topic, difficulty)
+        ),
         "logged_in": page_user(request, session) is not None,
         "new_seed": _other_seed(seed),
         "number": format_number,

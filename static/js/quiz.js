@@ -9,8 +9,20 @@
   var total = questions.length;
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var record = document.getElementById("quiz-record");
-  var results = [];  // { number, heading (the question's element), correct }
+  var results = [];  // { number, heading (the question's element), correct, card }
   var index = 0;
+
+  // The quiz's progress survives leaving it (for a card or a worked solution) and coming Back:
+  // the verdicts the server sent, the question reached and whether the score was shown, kept in
+  // sessionStorage under this quiz's URL (which names its questions).
+  var storeKey = "gradcards-quiz:" + location.pathname + location.search;
+  function loadState() {
+    try { return JSON.parse(sessionStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
+  }
+  var saved = loadState() || { index: 0, answers: {}, done: false };
+  function saveState() {
+    try { sessionStorage.setItem(storeKey, JSON.stringify(saved)); } catch (e) { /* private mode: fine */ }
+  }
 
   function renderMath(el) {
     if (!window.katex) return;
@@ -60,7 +72,7 @@
       .finally(function () { question.querySelector(".quiz-result").appendChild(note); });
   }
 
-  function answered(question, html) {
+  function answered(question, html, restoring) {
     var holder = question.querySelector(".quiz-result");
     holder.innerHTML = html;
     var verdict = holder.querySelector("[data-correct]");
@@ -73,11 +85,14 @@
     if (form) form.remove();
     renderMath(holder);
     results.push({ number: Number(question.dataset.number), correct: correct,
-                   heading: question.querySelector(".question") });
-    recordReview(question, correct);
+                   heading: question.querySelector(".question"), card: question.dataset.card });
     document.getElementById("quiz-progress").value = results.length;
     var next = question.querySelector(".quiz-next");
     next.hidden = false;
+    if (restoring) return;
+    saved.answers[question.dataset.number] = html;
+    saveState();
+    recordReview(question, correct);
     next.querySelector("button").focus({ preventScroll: true });
   }
 
@@ -119,6 +134,16 @@
       list.appendChild(item);
     });
     questions.forEach(function (q) { q.hidden = false; });  // the whole quiz, answers and all
+    var missed = results.filter(function (r) { return !r.correct; }).map(function (r) { return r.card; })
+      .filter(function (slug, i, all) { return slug && all.indexOf(slug) === i; });
+    var retry = document.getElementById("quiz-retry");
+    if (retry && missed.length) {
+      retry.href = "/quiz?cards=" + encodeURIComponent(missed.join(","));
+      retry.textContent = "Retry the " + (missed.length === 1 ? "one" : missed.length) + " I missed";
+      retry.hidden = false;
+    }
+    saved.done = true;
+    saveState();
     var section = document.getElementById("quiz-score");
     section.hidden = false;
     show(total);
@@ -137,7 +162,11 @@
   root.addEventListener("click", function (event) {
     var next = event.target.closest(".next-question");
     if (!next) return;
-    if (index + 1 < total) show(index + 1, true); else score();
+    if (index + 1 < total) {
+      show(index + 1, true);
+      saved.index = index;
+      saveState();
+    } else score();
   });
 
   document.addEventListener("keydown", function (event) {
@@ -152,6 +181,11 @@
     }
   });
 
-  if (total) show(0, false);
   renderMath(root);
+  questions.forEach(function (question) {
+    var html = saved.answers[question.dataset.number];
+    if (html) answered(question, html, true);
+  });
+  if (saved.done && results.length === total) score();
+  else if (total) show(Math.min(saved.index || 0, total - 1), false);
 })();

@@ -139,3 +139,15 @@ def test_a_quiz_changes_no_schedule_and_offers_to_when_logged_in(
         page(study_client, f"/quiz/answer?card=chain-rule&seed=3&pick={pick}&fragment=1")
     with study_db() as db:
         assert db.scalar(select(func.count()).select_from(ReviewLog)) == 0
+
+
+def test_a_retry_quiz_asks_only_the_cards_named_and_refuses_bad_names(
+    loaded_client: TestClient,
+) -> None:
+    soup = page(loaded_client, "/quiz?cards=relu-backward,chain-rule,relu-backward&seed=4")
+    asked = {q["data-card"] for q in soup.select(".quiz-question")}
+    assert asked and asked <= {"relu-backward", "chain-rule"}
+    assert "the 2 cards you missed" in text(soup, ".scope-name")
+    for bad in ("", ",", "Bad_Slug", ",".join(f"card-{i}" for i in range(21))):
+        response = loaded_client.get("/quiz", params={"cards": bad, "seed": 1})
+        assert response.status_code == 422, bad
