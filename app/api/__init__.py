@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api import account, catalog, demos, exercises, exports, study
+from app.api import account, catalog, demos, exercises, exports, quiz_results, study
 from app.api.schemas import ValidationErrorOut
 
 # Every 422 has our shape (app/errors.py): a sentence in `detail` plus the structured list.
@@ -17,5 +17,6 @@ router.include_router(catalog.router)
 router.include_router(demos.router)
 router.include_router(exercises.router)
 router.include_router(study.router)
+router.include_router(quiz_results.router)
 router.include_router(account.router)
 router.include_router(exports.router)

@@ -3,7 +3,7 @@
 from app.models.auth import ApiToken, AuthSession, LoginFailure, User
 from app.models.base import DIFFICULTIES, NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from app.models.catalog import Card, CardTopic, Choice, Deck, Topic
-from app.models.srs import CardState, ReviewDay, ReviewLog, ReviewTotal
+from app.models.srs import CardState, QuizResult, ReviewDay, ReviewLog, ReviewTotal
 
 __all__ = [
     "DIFFICULTIES",
@@ -17,6 +17,7 @@ __all__ = [
     "Choice",
     "Deck",
     "LoginFailure",
+    "QuizResult",
     "ReviewDay",
     "ReviewLog",
     "ReviewTotal",

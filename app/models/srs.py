@@ -116,3 +116,19 @@ class ReviewTotal(Base):
     duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     mature_reviews: Mapped[int] = mapped_column(BigInteger, default=0)
     mature_passed: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QuizResult(Base):
+    """One finished quiz: what it covered and the score. Kept whether or not its answers went
+    into the schedule, so the stats page can show how quizzes went over time."""
+
+    __tablename__ = "quiz_results"
+    __table_args__ = (Index("ix_quiz_results_user_id_taken_at", "user_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime]
+    deck: Mapped[str | None] = mapped_column(String(100))  # the deck filter, if there was one
+    scope: Mapped[str] = mapped_column(String(200))  # the selection in words
+    right: Mapped[int] = mapped_column(SmallInteger)
+    total: Mapped[int] = mapped_column(SmallInteger)

@@ -113,6 +113,26 @@
       });
   }
 
+  // A signed-in user's score goes to their quiz history (once, even if the page is reloaded).
+  function keepScore(right) {
+    if (root.dataset.loggedIn !== "true" || saved.kept || !total) return;
+    var note = document.getElementById("score-kept");
+    fetch("/api/v1/quiz-results", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRF-Token": csrf ? csrf.content : "" },
+      body: JSON.stringify({ deck: root.dataset.deck || null, scope: root.dataset.scope || "All decks",
+                             right: right, total: total }),
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      saved.kept = true;
+      saveState();
+      note.textContent = "Kept in your quiz history on the stats page.";
+    }).catch(function () {
+      note.textContent = "The score could not be kept in your history (the server could not be reached).";
+    }).finally(function () { note.hidden = false; });
+  }
+
   function score() {
     var right = results.filter(function (r) { return r.correct; }).length;
     document.getElementById("score-right").textContent = right;
@@ -144,6 +164,7 @@
     }
     saved.done = true;
     saveState();
+    keepScore(right);
     var section = document.getElementById("quiz-score");
     section.hidden = false;
     show(total);

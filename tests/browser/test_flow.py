@@ -136,6 +136,7 @@ def take_the_quiz(page: Page) -> None:
     expect(page.locator("#quiz-score")).to_be_visible()
     expect(page.locator(".score-list li")).to_have_count(5)
     expect(page.locator("#score-right")).to_have_text("2")
+    expect(page.locator("#score-kept")).to_have_text("Kept in your quiz history on the stats page.")
     # The score list shows each question typeset once, not as KaTeX's source and MathML text.
 
     screenshot(page, "quiz-score-desktop")
@@ -184,6 +185,10 @@ def see_the_stats(page: Page) -> None:
     expect(page.locator("#forecast-chart")).to_have_attribute("data-drawn", "true")
     expect(page.locator(".heatmap rect.heat-3")).to_have_count(1)  # today: 11 reviews
     expect(page.locator("#stat-streak")).to_have_text("1 day")
+    # The two quizzes taken (both over backprop cards) are in the history, one row per deck.
+    history = page.locator(".quiz-history tbody tr")
+    expect(history).to_have_count(1)
+    expect(history.first.locator("td").first).to_have_text("2")
     screenshot(page, "stats-desktop")
 
 
