@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.demos import get_demo
-from tests.demos.attention.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("attention_dropout")
 

@@ -8,7 +8,7 @@ import pytest
 from app.demos import get_demo
 from app.demos.attention.attention_memory import online_softmax_attention
 from app.demos.attention.common import reference_attention
-from tests.demos.attention.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("attention_memory")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.demos import get_demo
-from tests.demos.attention.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("copy_head")
 

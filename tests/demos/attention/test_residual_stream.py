@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.demos import get_demo
-from tests.demos.attention.helpers import fails, with_bug
+from tests.demos.mutated import fails, with_bug
 
 DEMO = get_demo("residual_stream")
 

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from app.demos import get_demo
 from app.demos.cnn import conv_output_size as module
-from tests.demos.cnn.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("conv_output_size")
 

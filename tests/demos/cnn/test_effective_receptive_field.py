@@ -9,7 +9,7 @@ import pytest
 
 from app.demos import get_demo
 from app.demos.cnn import effective_receptive_field as module
-from tests.demos.cnn.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("effective_receptive_field")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.demos import get_demo
-from tests.demos.cnn.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("im2col")
 

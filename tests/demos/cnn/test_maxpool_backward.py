@@ -7,7 +7,7 @@ import pytest
 
 from app.demos import get_demo
 from app.demos.cnn import maxpool_backward as module
-from tests.demos.cnn.helpers import fails, with_bug
+from tests.demos.mutated import fails, with_bug
 
 DEMO = get_demo("maxpool_backward")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.demos import get_demo
-from tests.demos.cnn.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("resnet_gradients")
 

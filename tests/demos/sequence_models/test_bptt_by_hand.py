@@ -7,7 +7,7 @@ import pytest
 
 from app.demos import get_demo
 from app.demos.sequence_models.common import rnn_bptt
-from tests.demos.sequence_models.helpers import fails, with_bug
+from tests.demos.mutated import fails, with_bug
 
 DEMO = get_demo("bptt_by_hand")
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.demos import get_demo
 from app.demos.sequence_models.embedding_gradient import PAD, draw_tokens
-from tests.demos.sequence_models.helpers import fails, with_bug
+from tests.demos.mutated import fails, with_bug
 
 DEMO = get_demo("embedding_gradient")
 

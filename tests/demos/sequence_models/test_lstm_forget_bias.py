@@ -6,7 +6,7 @@ import pytest
 
 from app.demos import get_demo
 from app.demos.sequence_models.common import sigmoid
-from tests.demos.sequence_models.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("lstm_forget_bias")
 

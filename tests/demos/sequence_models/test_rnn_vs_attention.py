@@ -8,7 +8,7 @@ import pytest
 from app.demos import get_demo
 from app.demos.sequence_models.common import longest_path
 from app.engine import Tensor
-from tests.demos.sequence_models.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("rnn_vs_attention")
 

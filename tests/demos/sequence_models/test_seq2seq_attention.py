@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.demos import get_demo
-from tests.demos.sequence_models.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 DEMO = get_demo("seq2seq_attention")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.demos import get_demo
-from tests.demos.training_at_scale.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 NAME = "grad_accumulation"
 DEMO = get_demo(NAME)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.demos import get_demo
-from tests.demos.training_at_scale.helpers import fails, values, with_bug
+from tests.demos.mutated import fails, values, with_bug
 
 NAME = "logsumexp_stable"
 DEMO = get_demo(NAME)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.demos import get_demo
-from tests.demos.training_at_scale.helpers import values, with_bug
+from tests.demos.mutated import values, with_bug
 
 NAME = "nan_checklist"
 DEMO = get_demo(NAME)

@@ -1,4 +1,4 @@
-"""Run a training-at-scale demo with one deliberate engine bug in place, and read its checks."""
+"""Run a deck's demo with one deliberate engine bug in place, and read its failed checks."""
 
 from __future__ import annotations
 
