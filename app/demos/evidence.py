@@ -1,4 +1,5 @@
-"""Checks that several demos share: gradients against central differences, exact agreement."""
+"""Checks that several decks' demos share: gradients against central differences, exact
+agreement, relative errors, and the NumPy softmax they compare the engine with."""
 
 from __future__ import annotations
 
@@ -39,6 +40,23 @@ def max_abs_difference(a: Any, b: Any) -> float:
     if a.shape != b.shape:
         return float("inf")
     return float(np.max(np.abs(a - b), initial=0.0))
+
+
+def relative_error(measured: Any, expected: Any) -> float:
+    """max |measured − expected| / max |expected|: inf when the shapes differ or on NaN, so a
+    check bounded by it fails."""
+    measured, expected = np.asarray(measured, float), np.asarray(expected, float)
+    if measured.shape != expected.shape:
+        return float("inf")
+    scale = float(np.max(np.abs(expected), initial=0.0)) or 1.0
+    error = float(np.max(np.abs(measured - expected), initial=0.0)) / scale
+    return error if np.isfinite(error) else float("inf")
+
+
+def softmax_rows(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in NumPy, shifted by the row max: the independent reference."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return np.asarray(e / e.sum(axis=-1, keepdims=True))
 
 
 def shape_text(shape: Sequence[int]) -> str:

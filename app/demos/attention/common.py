@@ -10,19 +10,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from app.demos.evidence import relative_error as relative_error  # shared, re-exported
 from app.engine import Tensor
 
 EXACT = 1e-12  # float64 agreement between the engine and an independent NumPy computation
 FD_TOL = 1e-7  # relative error of a five-point central difference along one direction
-
-
-def relative_error(measured: np.ndarray, expected: np.ndarray) -> float:
-    """max |measured − expected| / max |expected| (inf when the shapes differ)."""
-    measured, expected = np.asarray(measured, float), np.asarray(expected, float)
-    if measured.shape != expected.shape:
-        return float("inf")
-    scale = float(np.max(np.abs(expected), initial=0.0)) or 1.0
-    return float(np.max(np.abs(measured - expected), initial=0.0)) / scale
 
 
 def grad_of(t: Tensor) -> np.ndarray:

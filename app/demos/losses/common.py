@@ -10,6 +10,7 @@ import numpy as np
 
 from app.demos.base import Check, Demo, DemoParams
 from app.demos.evidence import finite_difference_checks
+from app.demos.evidence import softmax_rows as softmax_rows  # shared, re-exported
 from app.engine import Tensor
 
 P = TypeVar("P", bound=DemoParams)
@@ -38,12 +39,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x) in NumPy without overflow (the demos' independent reference)."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def softmax_rows(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax in NumPy, shifted by the row max."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return np.asarray(e / e.sum(axis=-1, keepdims=True))
 
 
 def quiet_floats(run: Callable[[P], Demo]) -> Callable[[P], Demo]:

@@ -9,19 +9,11 @@ from typing import Any
 import numpy as np
 
 from app.demos.base import Check
+from app.demos.evidence import relative_error as relative_error  # shared, re-exported
 from app.engine import Tensor, no_grad
 
 EXACT = 1e-12  # float64 agreement between the engine and an independent NumPy loop
 FD_TOL = 1e-7  # relative error of a central difference along one direction (float64)
-
-
-def relative_error(measured: np.ndarray, expected: np.ndarray) -> float:
-    """max |measured − expected| / max |expected| (inf when the shapes differ)."""
-    measured, expected = np.asarray(measured, float), np.asarray(expected, float)
-    if measured.shape != expected.shape:
-        return float("inf")
-    scale = float(np.max(np.abs(expected), initial=0.0)) or 1.0
-    return float(np.max(np.abs(measured - expected), initial=0.0)) / scale
 
 
 def grad_of(t: Tensor | None) -> np.ndarray:

@@ -6,31 +6,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from app.demos.evidence import relative_error as relative_error  # shared, re-exported
+from app.demos.evidence import softmax_rows as softmax_rows  # shared, re-exported
 from app.engine import Tensor
 
 EXACT = 1e-12  # float64 agreement between the engine and an independent NumPy computation
-
-
-def relative_error(measured: np.ndarray, expected: np.ndarray) -> float:
-    """max |measured − expected| / max |expected| (inf when the shapes differ or on NaN)."""
-    measured, expected = np.asarray(measured, float), np.asarray(expected, float)
-    if measured.shape != expected.shape:
-        return float("inf")
-    scale = float(np.max(np.abs(expected), initial=0.0)) or 1.0
-    error = float(np.max(np.abs(measured - expected), initial=0.0)) / scale
-    return error if np.isfinite(error) else float("inf")
 
 
 def grad_of(t: Tensor) -> np.ndarray:
     """t.grad, which the demos always expect after backward."""
     assert t.grad is not None, "backward gave this tensor no gradient"
     return t.grad
-
-
-def softmax_rows(z: np.ndarray) -> np.ndarray:
-    """Row softmax, shifted by the row maximum (the NumPy reference)."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def adam_reference(
