@@ -58,6 +58,17 @@ def _projected(f: Callable[..., Tensor], u: np.ndarray, xs: list[np.ndarray]) ->
         return float(np.vdot(u, f(*[Tensor(x) for x in xs]).data))
 
 
+def central_difference(value: Callable[[], float], x: np.ndarray, j: int, eps: float) -> float:
+    """∂value/∂x[j] as (value(x + h·e_j) − value(x − h·e_j)) / 2h; x[j] is restored after."""
+    original = x[j]
+    x[j] = original + eps
+    plus = value()
+    x[j] = original - eps
+    minus = value()
+    x[j] = original
+    return float((plus - minus) / (2 * eps))
+
+
 def gradcheck(
     f: Callable[..., Tensor],
     inputs: Sequence[Any],
@@ -82,13 +93,7 @@ def gradcheck(
         numeric = np.zeros_like(x)
         flat, out = x.reshape(-1), numeric.reshape(-1)
         for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
-            plus = _projected(f, u, xs)
-            flat[j] = original - eps
-            minus = _projected(f, u, xs)
-            flat[j] = original
-            out[j] = (plus - minus) / (2 * eps)
+            out[j] = central_difference(lambda: _projected(f, u, xs), flat, j, eps)
         error = np.abs(analytic[i] - numeric)
         scale = np.maximum(np.abs(numeric), np.finfo(np.float64).tiny)
         passed = bool(np.all(error <= atol + rtol * np.abs(numeric)))
