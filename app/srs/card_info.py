@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import fsrs
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Card, CardState, ReviewLog, User
@@ -36,11 +36,19 @@ def card_info(*, session: Session, user: User, card: Card, now: datetime) -> Car
             .limit(MAX_HISTORY)
         )
     )
-    lapses = sum(1 for r in reviews if r.rating == 1 and r.state_before == fsrs.State.Review.value)
+    # Counted over every review, not the listed ones: a card may have more than MAX_HISTORY.
+    lapses = session.scalar(
+        select(func.count()).where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.card_id == card.id,
+            ReviewLog.rating == 1,
+            ReviewLog.state_before == fsrs.State.Review.value,
+        )
+    )
     odds = None
     if row is not None and row.state is not None and row.last_review is not None:
         scheduler = fsrs.Scheduler(desired_retention=user.desired_retention)
         odds = scheduler.get_card_retrievability(
             fsrs_card(row, now=now), current_datetime=now.astimezone(UTC)
         )
-    return CardInfo(row, odds, lapses, reviews)
+    return CardInfo(row, odds, int(lapses or 0), reviews)

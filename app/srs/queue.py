@@ -223,7 +223,8 @@ def session_end(*, session: Session, user: User, now: datetime, filters: StudyFi
     quota = max(0, limit - new_done)
     found = session.execute(_new_query(filters), {"user_id": user.id, "now": now}).first()
     unseen = int(found[2]) if found else 0
-    step = session.scalars(_next_step_query(filters), {"user_id": user.id, "now": now}).first()
+    params = {"user_id": user.id, "now": now}
+    step = session.scalars(_soonest_step_query(filters, within_horizon=False), params).first()
     return SessionEnd(
         new_waiting=max(0, unseen - quota),
         next_learning_due=step.due if step is not None else None,
@@ -349,37 +350,22 @@ def _first_new(
 
 
 @lru_cache(maxsize=128)
-def _learn_ahead_query(filters: StudyFilter) -> Select[Any]:
-    """The learn-ahead query, built once per filter."""
+def _soonest_step_query(filters: StudyFilter, within_horizon: bool) -> Select[Any]:
+    """The visible learning or relearning card due soonest, due by `horizon` or at any time;
+    built once per shape."""
     now = bindparam("now", type_=UTCDateTime())
+    conditions = [
+        CardState.user_id == bindparam("user_id"),
+        CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
+        _visible(now),
+        *active_card_conditions(filters),
+    ]
+    if within_horizon:
+        conditions.append(CardState.due <= bindparam("horizon", type_=UTCDateTime()))
     return (
         select(CardState)
         .join(Card, CardState.card_id == Card.id)
-        .where(
-            CardState.user_id == bindparam("user_id"),
-            CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
-            CardState.due <= bindparam("horizon", type_=UTCDateTime()),
-            _visible(now),
-        )
-        .where(*active_card_conditions(filters))
-        .order_by(CardState.due, Card.id)
-        .limit(1)
-    )
-
-
-@lru_cache(maxsize=128)
-def _next_step_query(filters: StudyFilter) -> Select[Any]:
-    """The soonest learning or relearning step still to come, whatever its time."""
-    now = bindparam("now", type_=UTCDateTime())
-    return (
-        select(CardState)
-        .join(Card, CardState.card_id == Card.id)
-        .where(
-            CardState.user_id == bindparam("user_id"),
-            CardState.state.in_([fsrs.State.Learning.value, fsrs.State.Relearning.value]),
-            _visible(now),
-        )
-        .where(*active_card_conditions(filters))
+        .where(*conditions)
         .order_by(CardState.due, Card.id)
         .limit(1)
     )
@@ -390,4 +376,4 @@ def _learn_ahead(
 ) -> CardState | None:
     """The learning or relearning card due soonest within LEARN_AHEAD, if any."""
     params = {"user_id": user_id, "now": now, "horizon": now + LEARN_AHEAD}
-    return session.scalars(_learn_ahead_query(filters), params).first()
+    return session.scalars(_soonest_step_query(filters, within_horizon=True), params).first()

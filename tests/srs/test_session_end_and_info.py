@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import fsrs
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import CardState
+from app.models import Card, CardState, ReviewLog
+from app.srs.card_info import MAX_HISTORY
 from tests.conftest import Account, FakeClock
 from tests.srs.test_study_api import review
 
@@ -141,3 +143,31 @@ def test_info_is_read_only_and_actions_are_the_four_names(
     assert other.status_code == 404
     done = study_client.post("/api/v1/study/cards/chain-rule/bury", headers=ada.headers)
     assert done.status_code == 200 and done.json()["buried_until"] is not None
+
+
+def test_card_info_counts_every_lapse_though_it_lists_the_latest_200(
+    study_client: TestClient,
+    make_account: MakeAccount,
+    clock: FakeClock,
+    study_db: sessionmaker[Session],
+) -> None:
+    ada = make_account("ada")
+    with study_db() as db:
+        card_id = db.scalar(select(Card.id).where(Card.slug == "chain-rule"))
+        db.add_all(
+            ReviewLog(
+                user_id=ada.user_id,
+                card_id=card_id,
+                rating=1,
+                reviewed_at=clock() - timedelta(days=300 - n),
+                state_before=fsrs.State.Review.value,
+                state_after=fsrs.State.Relearning.value,
+                stability_after=1.0,
+                difficulty_after=5.0,
+                due_after=clock(),
+            )
+            for n in range(MAX_HISTORY + 5)
+        )
+        db.commit()
+    info = study_client.get("/api/v1/study/cards/chain-rule/info", headers=ada.headers).json()
+    assert info["lapses"] == MAX_HISTORY + 5 and len(info["reviews"]) == MAX_HISTORY
