@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from app.exercises import REGISTRY, Exercise
@@ -16,3 +18,13 @@ def given(exercise: Exercise, name: str) -> np.ndarray:
         if item.name == name:
             return np.asarray(item.value, dtype=np.float64)
     raise KeyError(name)
+
+
+def assert_solution(
+    exercise: Exercise, expected: dict[str, Any], rtol: float = 1e-7, atol: float = 0.0
+) -> None:
+    """The engine's solution has exactly the expected fields, each equal within rtol and atol
+    (numpy.testing.assert_allclose's, defaults included)."""
+    assert set(expected) == set(exercise.solution)
+    for name, value in expected.items():
+        np.testing.assert_allclose(exercise.solution[name], value, rtol=rtol, atol=atol)

@@ -8,7 +8,7 @@ import pytest
 
 from app.exercises import Exercise, generate
 from app.exercises import init_norm as kinds  # registers them
-from tests.exercises.helpers import SEEDS, given
+from tests.exercises.helpers import SEEDS, assert_solution, given
 
 KINDS = [
     "init_variance",
@@ -71,9 +71,7 @@ def textbook(exercise: Exercise) -> dict[str, np.ndarray]:
 def test_engine_solution_equals_textbook_formula(kind: str, seed: int) -> None:
     exercise = generate(kind, seed)
     expected = textbook(exercise)
-    assert set(expected) == set(exercise.solution)
-    for name, value in expected.items():
-        np.testing.assert_allclose(exercise.solution[name], value, rtol=1e-9, atol=1e-12)
+    assert_solution(exercise, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_the_patterns_have_friendly_normalised_values() -> None:

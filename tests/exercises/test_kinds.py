@@ -8,7 +8,7 @@ import pytest
 from app.exercises import MAX_SEED, BadSeed, Exercise, UnknownExercise, generate, grade
 from app.exercises.base import exercise_kinds
 from tests.exercises import deck_mistakes
-from tests.exercises.helpers import KINDS, SEEDS, given
+from tests.exercises.helpers import KINDS, SEEDS, assert_solution, given
 
 # The backprop deck's kinds; each later deck declares its own (tests/exercises/deck_mistakes/)
 # and tests them against its textbook formulas in tests/exercises/test_<deck>_kinds.py.
@@ -192,9 +192,7 @@ def textbook_new(exercise: Exercise) -> dict[str, np.ndarray]:
 def test_engine_solution_equals_textbook_formula(kind: str, seed: int) -> None:
     exercise = generate(kind, seed)
     expected = textbook(exercise)
-    assert set(expected) == set(exercise.solution)
-    for name, value in expected.items():
-        np.testing.assert_allclose(exercise.solution[name], value, rtol=1e-12, atol=1e-12)
+    assert_solution(exercise, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_linear_backward_asks_each_of_dw_dx_db_for_some_seed() -> None:

@@ -9,7 +9,7 @@ import pytest
 import app.exercises.regularization  # noqa: F401  (registers)
 from app.exercises import Exercise, generate
 from tests.exercises.deck_mistakes.regularization import REQUIRED
-from tests.exercises.helpers import SEEDS, given
+from tests.exercises.helpers import SEEDS, assert_solution, given
 
 KINDS = sorted(REQUIRED)
 
@@ -41,9 +41,7 @@ def textbook(exercise: Exercise) -> dict[str, np.ndarray]:
 def test_engine_solution_equals_textbook_formula(kind: str, seed: int) -> None:
     exercise = generate(kind, seed)
     expected = textbook(exercise)
-    assert set(expected) == set(exercise.solution)
-    for name, value in expected.items():
-        np.testing.assert_allclose(exercise.solution[name], value, atol=1e-12)
+    assert_solution(exercise, expected, atol=1e-12)
 
 
 def test_the_max_norm_draws_have_rows_on_both_sides_of_the_bound_somewhere() -> None:
