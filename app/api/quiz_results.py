@@ -12,7 +12,6 @@ from app.api.schemas import error_responses
 from app.auth.dependencies import ApiUserDep
 from app.catalog.schema import SLUG_RE
 from app.deps import NowDep, SessionDep
-from app.models import QuizResult
 from app.srs.quiz_history import MAX_QUESTIONS, recent_quizzes, record_quiz_result
 
 router = APIRouter(tags=["study"], responses=error_responses(401, 403))
@@ -29,23 +28,14 @@ class QuizResultIn(BaseModel):
 
 
 class QuizResultOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read straight from a QuizResult row
+
     id: int
     taken_at: datetime
     deck: str | None
     scope: str
     right: int
     total: int
-
-    @classmethod
-    def of(cls, row: QuizResult) -> QuizResultOut:
-        return cls(
-            id=row.id,
-            taken_at=row.taken_at,
-            deck=row.deck,
-            scope=row.scope,
-            right=row.right,
-            total=row.total,
-        )
 
 
 @router.post("/quiz-results", response_model=QuizResultOut, status_code=201)
@@ -62,7 +52,7 @@ def post_quiz_result(
         total=body.total,
         now=now,
     )
-    return QuizResultOut.of(row)
+    return QuizResultOut.model_validate(row)
 
 
 @router.get("/quiz-results", response_model=list[QuizResultOut])
@@ -70,6 +60,5 @@ def list_quiz_results(
     user: ApiUserDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> list[QuizResultOut]:
     """The user's finished quizzes, newest first."""
-    return [
-        QuizResultOut.of(row) for row in recent_quizzes(session=session, user=user, limit=limit)
-    ]
+    rows = recent_quizzes(session=session, user=user, limit=limit)
+    return [QuizResultOut.model_validate(row) for row in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Query, Request, Response
@@ -65,11 +66,7 @@ async def study_next(
                 buttons=[],
                 due_left=0,
                 new_left=0,
-                end=SessionEndOut(
-                    new_waiting=end.new_waiting,
-                    next_learning_due=end.next_learning_due,
-                    new_limit_today=end.new_limit_today,
-                ),
+                end=SessionEndOut(**asdict(end)),
             )
         return NextOut(
             card=CardOut.of(found.card),
@@ -129,8 +126,7 @@ def undo_review(
     """Undo the user's last review: its log row goes and the card's state is restored."""
     removed = undo_last_review(session=session, settings=settings, user=user, now=now)
     card = session.get_one(Card, removed.card_id)
-    row = card_flags.card_state(session=session, user=user, card=card)
-    return StateOut.of(card.slug, row, deck=card.deck.title, number=card.number)
+    return StateOut.of_card(card, card_flags.card_state(session=session, user=user, card=card))
 
 
 @router.post("/study/new-today", response_model=NewLimitOut)
@@ -146,8 +142,7 @@ def raise_new_today(
 def get_card_state(slug: str, user: ApiUserDep, session: SessionDep) -> StateOut:
     """The user's schedule for one card ("new" if never reviewed)."""
     card = card_flags.studiable_card(session=session, slug=slug)
-    row = card_flags.card_state(session=session, user=user, card=card)
-    return StateOut.of(slug, row, deck=card.deck.title, number=card.number)
+    return StateOut.of_card(card, card_flags.card_state(session=session, user=user, card=card))
 
 
 @router.get("/study/cards/{slug}/info", response_model=CardInfoOut)
@@ -155,9 +150,8 @@ def get_card_info(slug: str, user: ApiUserDep, session: SessionDep, now: NowDep)
     """Anki's Card Info: the schedule, the odds of recall now, lapses and every review."""
     card = card_flags.studiable_card(session=session, slug=slug)
     info = card_info(session=session, user=user, card=card, now=now)
-    state = StateOut.of(slug, info.state, deck=card.deck.title, number=card.number)
     return CardInfoOut(
-        **state.model_dump(),
+        **StateOut.of_card(card, info.state).model_dump(),
         retrievability=info.retrievability,
         lapses=info.lapses,
         reviews=[ReviewOut.of(slug, log) for log in info.reviews],
@@ -177,5 +171,4 @@ def change_card(
         "reset": card_flags.reset_card,
     }[action]
     change(session=session, user=user, card=card, now=now)
-    row = card_flags.card_state(session=session, user=user, card=card)
-    return StateOut.of(slug, row, deck=card.deck.title, number=card.number)
+    return StateOut.of_card(card, card_flags.card_state(session=session, user=user, card=card))

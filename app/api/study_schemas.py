@@ -9,7 +9,7 @@ import fsrs
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas import CardOut
-from app.models import CardState, ReviewLog
+from app.models import Card, CardState, ReviewLog
 from app.srs.stats import STATE_NAMES, Retention, Stats
 
 StateName = Literal["new", "learning", "review", "relearning"]
@@ -43,6 +43,11 @@ class StateOut(BaseModel):
     last_review: datetime | None = None
     suspended: bool = False
     buried_until: datetime | None = None
+
+    @classmethod
+    def of_card(cls, card: Card, row: CardState | None) -> StateOut:
+        """The state of `card`, named by its deck and number as well as its slug."""
+        return cls.of(card.slug, row, deck=card.deck.title, number=card.number)
 
     @classmethod
     def of(
