@@ -54,16 +54,23 @@
     }
   }
 
+  // A JSON POST with the session cookie and its CSRF token (the API's browser credentials).
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRF-Token": csrf ? csrf.content : "" },
+      body: JSON.stringify(body),
+    });
+  }
+
   function recordReview(question, correct) {
     if (!record || !record.checked || question.dataset.kind !== "choice") return;
     var note = document.createElement("p");
     note.className = "record-note";
-    fetch("/api/v1/reviews", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json",
-                 "X-CSRF-Token": csrf ? csrf.content : "" },
-      body: JSON.stringify({ card: question.dataset.card, rating: correct ? 3 : 1, idempotency_key: randomKey() }),
-    }).then(function (response) {
+    postJson("/api/v1/reviews",
+      { card: question.dataset.card, rating: correct ? 3 : 1, idempotency_key: randomKey() }
+    ).then(function (response) {
       return response.json().then(function (data) {
         note.textContent = response.ok ? "Recorded in your schedule as " + (correct ? "Good." : "Again.")
           : "Not recorded: " + (data.detail || response.status);
@@ -117,13 +124,9 @@
   function keepScore(right) {
     if (root.dataset.loggedIn !== "true" || saved.kept || !total) return;
     var note = document.getElementById("score-kept");
-    fetch("/api/v1/quiz-results", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json",
-                 "X-CSRF-Token": csrf ? csrf.content : "" },
-      body: JSON.stringify({ deck: root.dataset.deck || null, scope: root.dataset.scope || "All decks",
-                             right: right, total: total }),
-    }).then(function (response) {
+    postJson("/api/v1/quiz-results", { deck: root.dataset.deck || null,
+      scope: root.dataset.scope || "All decks", right: right, total: total }
+    ).then(function (response) {
       if (!response.ok) throw new Error(String(response.status));
       saved.kept = true;
       saveState();

@@ -59,6 +59,11 @@
     $("study-retry").hidden = !retry;
     $("study-error").hidden = false;
   }
+  // An error from api(): the given words when the server was not reached, else its own detail.
+  function failed(error, unreachable, retry) {
+    fail(error.unreachable ? unreachable : error.message, retry);
+  }
+
   function clearError() { $("study-error").hidden = true; retryAction = null; }
 
   function cardName(deck, number) { return deck + ", card " + number; }
@@ -212,8 +217,7 @@
     return api("GET", root.dataset.nextUrl + (filters ? "?" + filters : ""))
       .then(function (next) { if (next.card) showCard(next); else finish(next.end); })
       .catch(function (error) {
-        fail(error.unreachable ? "The server could not be reached, so the next card could not be loaded."
-          : error.message, load);
+        failed(error, "The server could not be reached, so the next card could not be loaded.", load);
       })
       .finally(function () { busy = false; });
   }
@@ -277,8 +281,7 @@
       })
       .catch(function (error) {
         busy = false;
-        fail(error.unreachable ? "The server could not be reached; the card was not changed." : error.message,
-          function () { act(action); });
+        failed(error, "The server could not be reached; the card was not changed.", function () { act(action); });
       });
   }
 
@@ -342,7 +345,7 @@
         button.setAttribute("aria-expanded", "true");
       })
       .catch(function (error) {
-        fail(error.unreachable ? "The server could not be reached; card info is not available." : error.message);
+        failed(error, "The server could not be reached; card info is not available.");
       });
   }
 
@@ -353,7 +356,7 @@
         say("Today's new-card limit is " + limit.new_limit_today + " (" + limit.new_per_day + " on other days).");
         return load();
       })
-      .catch(function (error) { fail(error.unreachable ? "The server could not be reached." : error.message); });
+      .catch(function (error) { failed(error, "The server could not be reached."); });
   }
 
   function showDemo() {
