@@ -71,8 +71,14 @@ def quizzes_by_deck(*, session: Session, user: User) -> list[DeckQuizzes]:
         .where(QuizResult.user_id == user.id)
         .group_by(QuizResult.deck)
     ).all()
-    out = []
-    for deck, count, right, total, last_id in rows:
-        last = session.get_one(QuizResult, last_id)
-        out.append(DeckQuizzes(deck, int(count), int(right), int(total), last))
+    lasts = {
+        row.id: row
+        for row in session.scalars(
+            select(QuizResult).where(QuizResult.id.in_([last_id for *_, last_id in rows]))
+        )
+    }
+    out = [
+        DeckQuizzes(deck, int(count), int(right), int(total), lasts[last_id])
+        for deck, count, right, total, last_id in rows
+    ]
     return sorted(out, key=lambda d: d.last.taken_at, reverse=True)
