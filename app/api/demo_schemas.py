@@ -43,6 +43,9 @@ class ChartOut(BaseModel):
     log_x: bool
     log_y: bool
     y_from_zero: bool = Field(description="Start the y axis at 0 (a ratio or share is plotted).")
+    x_labels: list[str] = Field(
+        default_factory=list, description="Category names for the x positions of a bar chart."
+    )
     series: list[SeriesOut]
 
 

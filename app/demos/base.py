@@ -97,6 +97,9 @@ class Chart:
     # A ratio or a share is read against 0: the y axis then starts there, not at the data's
     # minimum (a linear axis only).
     y_from_zero: bool = False
+    # Names for the x positions of a bar chart whose x is a category (a buffer, a strategy),
+    # shown under the bars instead of the indices 0, 1, 2.
+    x_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@
     var chart = new window.Chart(canvas, {
       type: spec.kind === "bar" ? "bar" : "scatter",
       data: spec.kind === "bar"
-        ? { labels: spec.series[0].x, datasets: datasets.map(function (d, i) {
+        ? { labels: spec.x_labels && spec.x_labels.length ? spec.x_labels : spec.series[0].x, datasets: datasets.map(function (d, i) {
             return { label: d.label, data: numeric(spec.series[i].y), backgroundColor: d.backgroundColor }; }) }
         : { datasets: datasets },
       options: {

@@ -35,3 +35,11 @@ def test_same_seed_same_numbers_another_seed_others(name: str) -> None:
     assert numbers(first) == numbers(again)
     if name not in SEED_FREE:
         assert numbers(first) != numbers(other)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_category_names_label_every_bar(name: str) -> None:
+    for chart in get_demo(name).run_with({}).charts:
+        if chart.x_labels:
+            assert chart.kind == "bar", (name, chart.title)
+            assert all(len(s.x) == len(chart.x_labels) for s in chart.series), (name, chart.title)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
@@ -99,3 +101,13 @@ def test_a_card_page_runs_its_demo_once_per_params_per_worker(loaded_client: Tes
     assert other.status_code == 200 and other.text != first.text
     assert demo_view.demo_views.cache_info().misses == 2
     assert loaded_client.get(CARD + "?batch=999").status_code == 422
+
+
+def test_a_category_bar_chart_names_its_bars(loaded_client: TestClient) -> None:
+    soup = soup_of(loaded_client, "/demos/zero_sharding")
+    canvas = soup.select_one("canvas[data-chart]")
+    assert canvas is not None
+    spec = json.loads(str(canvas["data-chart"]))
+    assert spec["x_labels"] == ["DP", "ZeRO-1", "ZeRO-2", "ZeRO-3"]
+    rows = [th.get_text() for th in soup.select(".chart-data tbody th")]
+    assert rows == spec["x_labels"]

@@ -130,7 +130,7 @@ def xavier_variance(params: XavierVarianceParams) -> Demo:
     charts = [
         Chart(
             "Variance factor of one layer",
-            "pass (0 = forward, 1 = backward)",
+            "pass",
             "variance out / variance in",
             [
                 Series("Xavier", [0, 1], [forward, backward]),
@@ -138,6 +138,7 @@ def xavier_variance(params: XavierVarianceParams) -> Demo:
                 Series("ideal", [0, 1], [1.0, 1.0]),
             ],
             kind="bar",
+            x_labels=("forward", "backward"),
             y_from_zero=True,
         )
     ]

@@ -83,11 +83,12 @@ def recurrent_params(params: RecurrentParamsParams) -> Demo:
     names: list[float | int] = [1, 3, 4]
     chart = Chart(
         "Parameters per cell",
-        "gate blocks G (RNN 1, GRU 3, LSTM 4)",
+        "cell (G gate blocks)",
         "parameters",
         [Series("count", names, [counts["RNN"], counts["GRU"], counts["LSTM"]])],
         kind="bar",
         y_from_zero=True,
+        x_labels=("RNN, G = 1", "GRU, G = 3", "LSTM, G = 4"),
     )
     steps = [
         Step(

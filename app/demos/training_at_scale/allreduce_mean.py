@@ -115,11 +115,12 @@ def allreduce_mean(params: AllreduceMeanParams) -> Demo:
     norms = [float(np.linalg.norm(g)) / float(np.linalg.norm(full_w)) for g in (mean_w, sum_w)]
     chart = Chart(
         "Size of the reduced gradient relative to one big batch",
-        "reduction (mean, sum)",
+        "all-reduce",
         "‖g‖ / ‖g_full‖",
         [Series("ratio", [0, 1], norms)],
         kind="bar",
         y_from_zero=True,
+        x_labels=("mean", "sum"),
     )
     return Demo(
         name="allreduce_mean",

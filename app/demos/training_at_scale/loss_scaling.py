@@ -103,11 +103,12 @@ def loss_scaling(params: LossScalingParams) -> Demo:
     ]
     chart = Chart(
         "Share of dW entries that survive in float16",
-        "case (unscaled, S = 2¹⁶)",
+        "loss",
         "share nonzero",
         [Series("share", [0, 1], [float(np.mean(plain != 0)), float(np.mean(scaled != 0))])],
         kind="bar",
         y_from_zero=True,
+        x_labels=("unscaled", "scaled by S = 2¹⁶"),
     )
     return Demo(
         name="loss_scaling",

@@ -103,11 +103,12 @@ def mfu_estimate(params: MfuEstimateParams) -> Demo:
     ]
     chart = Chart(
         "Utilisation of the peak",
-        "measure (MFU, HFU with recompute)",
+        "measure",
         "share of peak",
         [Series("share", [0, 1], [mfu, mfu * hardware_flops / model_flops])],
         kind="bar",
         y_from_zero=True,
+        x_labels=("MFU", "HFU, full recompute"),
     )
     return Demo(
         name="mfu_estimate",

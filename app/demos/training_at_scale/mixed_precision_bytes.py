@@ -111,11 +111,12 @@ def mixed_precision_bytes(params: MixedPrecisionBytesParams) -> Demo:
     ]
     chart = Chart(
         "Bytes per parameter, by buffer",
-        "buffer (fp16 W, fp16 grad, fp32 master, m and v)",
+        "buffer",
         "bytes per parameter",
         [Series("bytes", list(range(len(parts))), list(parts.values()))],
         kind="bar",
         y_from_zero=True,
+        x_labels=tuple(parts),
     )
     return Demo(
         name="mixed_precision_bytes",

@@ -128,19 +128,21 @@ def selective_checkpointing(params: SelectiveCheckpointingParams) -> Demo:
     charts = [
         Chart(
             "Activation bytes kept for backward",
-            "strategy (none, selective, full)",
+            "checkpointing",
             "bytes",
             [Series("kept", [0, 1, 2], [r[0] for r in (none, sel, full)])],
             kind="bar",
             y_from_zero=True,
+            x_labels=STRATEGIES,
         ),
         Chart(
             "Recompute FLOPs as a share of the forward",
-            "strategy (none, selective, full)",
+            "checkpointing",
             "recompute / forward",
             [Series("share", [0, 1, 2], [r[2] / r[1] for r in (none, sel, full)])],
             kind="bar",
             y_from_zero=True,
+            x_labels=STRATEGIES,
         ),
     ]
     return Demo(

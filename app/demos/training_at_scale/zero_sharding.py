@@ -142,11 +142,12 @@ def zero_sharding(params: ZeroShardingParams) -> Demo:
     ]
     chart = Chart(
         "Bytes per parameter on each device",
-        "stage (DP, ZeRO-1, ZeRO-2, ZeRO-3)",
+        "stage",
         "bytes / Ψ",
         [Series("bytes per parameter", [0, 1, 2, 3], [b / psi for b in measured])],
         kind="bar",
         y_from_zero=True,
+        x_labels=("DP", "ZeRO-1", "ZeRO-2", "ZeRO-3"),
     )
     return Demo(
         name="zero_sharding",
