@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.cnn.common import EXACT, directional_checks, grad_of, relative_error
+from app.demos.cnn.common import EXACT, directional_check, grad_of, relative_error
 from app.demos.registry import register
 from app.engine import BatchNorm2d, Tensor, conv2d
 
@@ -94,7 +94,7 @@ def batchnorm_channels(params: BatchnormChannelsParams) -> Demo:
             float(np.max(np.abs(db))) / float(np.abs(g).sum(axis=(0, 2, 3)).min()),
             1e-10,
         ),
-        directional_checks(
+        directional_check(
             "dx, dγ, dβ of BatchNorm2d match central differences",
             loss,
             [z, gamma, beta],

@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.cnn.common import EXACT, directional_checks, grad_of, relative_error
+from app.demos.cnn.common import EXACT, directional_check, grad_of, relative_error
 from app.demos.registry import register
 from app.engine import Tensor, conv2d
 
@@ -113,7 +113,7 @@ def conv_backward(params: ConvBackwardParams) -> Demo:
             relative_error(dx_slip, dx),
             1e-2,
         ),
-        directional_checks(
+        directional_check(
             "dX, dW, db match central differences of L = Σ g ⊙ conv2d(x, W, b)",
             loss,
             [x_data, w_data, b_data],

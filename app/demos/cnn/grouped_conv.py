@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.cnn.common import EXACT, directional_checks, grad_of, reference_conv, relative_error
+from app.demos.cnn.common import EXACT, directional_check, grad_of, reference_conv, relative_error
 from app.demos.registry import register
 from app.engine import Tensor, conv2d, count
 
@@ -83,7 +83,7 @@ def grouped_conv(params: GroupedConvParams) -> Demo:
             first_block_change,
             0.0,
         ),
-        directional_checks(
+        directional_check(
             "dX and dW match central differences",
             loss,
             [x_data, w_data],

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.cnn.common import EXACT, directional_checks, grad_of, relative_error
+from app.demos.cnn.common import EXACT, directional_check, grad_of, relative_error
 from app.demos.registry import register
 from app.engine import Tensor, max_pool2d
 
@@ -99,7 +99,7 @@ def maxpool_backward(params: MaxpoolBackwardParams) -> Demo:
             float(np.max(np.abs(dx[expected == 0]), initial=0.0)),
             0.0,
         ),
-        directional_checks(
+        directional_check(
             "on an input without ties, dX matches central differences",
             loss,
             [smooth],

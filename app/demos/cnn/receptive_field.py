@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Chart, Check, Demo, DemoParams, Series, Step
-from app.demos.cnn.common import directional_checks, grad_of
+from app.demos.cnn.common import directional_check, grad_of
 from app.demos.registry import register
 from app.engine import Tensor, conv2d
 
@@ -86,7 +86,7 @@ def receptive_field(params: ReceptiveFieldParams) -> Demo:
         Check.equal(
             "an input of exactly r_L pixels gives a single output pixel", y_last.shape[-1], 1
         ),
-        directional_checks(
+        directional_check(
             "the input gradient matches central differences",
             loss,
             [x_data],

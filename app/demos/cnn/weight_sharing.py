@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.base import Check, Demo, DemoParams, Step
-from app.demos.cnn.common import EXACT, directional_checks, grad_of, relative_error
+from app.demos.cnn.common import EXACT, directional_check, grad_of, relative_error
 from app.demos.registry import register
 from app.engine import Tensor, conv2d
 
@@ -80,7 +80,7 @@ def weight_sharing(params: WeightSharingParams) -> Demo:
             relative_error(dw / positions, dw),
             0.5,
         ),
-        directional_checks(
+        directional_check(
             "dW matches central differences",
             lambda wt: loss(Tensor(x_data), wt),
             [w_data],

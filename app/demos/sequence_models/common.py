@@ -3,17 +3,15 @@ cells (written from torch.nn's formulas, not from the engine's code), errors, gr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from app.demos.base import Check
+from app.demos.evidence import directional_check as directional_check  # shared, re-exported
 from app.demos.evidence import relative_error as relative_error  # shared, re-exported
-from app.engine import Tensor, no_grad
+from app.engine import Tensor
 
 EXACT = 1e-12  # float64 agreement between the engine and an independent NumPy loop
-FD_TOL = 1e-7  # relative error of a central difference along one direction (float64)
 
 
 def grad_of(t: Tensor | None) -> np.ndarray:
@@ -96,38 +94,6 @@ def orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
     """A random orthogonal n×n matrix (QR of a Gaussian, signs fixed): every singular value 1."""
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
-
-
-def directional_check(
-    claim: str,
-    f: Callable[..., Tensor],
-    inputs: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    rng: np.random.Generator,
-) -> Check:
-    """The engine's gradient of scalar f along one direction in each input equals the central
-    difference of f along it (relative error, worst input)."""
-    worst = 0.0
-    for index, (value, grad) in enumerate(zip(inputs, grads, strict=True)):
-        # Half along the claimed gradient, half random: the directional derivative is then
-        # about ‖grad‖ and never cancels to near 0, so rounding stays far below the tolerance.
-        noise = rng.standard_normal(value.shape)
-        direction = noise / np.linalg.norm(noise)
-        size = float(np.linalg.norm(grad))
-        if size > 0:
-            direction = direction + np.asarray(grad) / size
-        step = 1e-5 * (float(np.max(np.abs(value))) or 1.0)
-
-        def at(t: float, index: int = index, direction: np.ndarray = direction) -> float:
-            moved = [np.array(v, dtype=np.float64) for v in inputs]
-            moved[index] = moved[index] + t * direction
-            with no_grad():
-                return float(f(*(Tensor(v) for v in moved)).item())
-
-        numeric = (at(step) - at(-step)) / (2 * step)
-        analytic = float(np.sum(np.asarray(grad) * direction))
-        worst = max(worst, abs(analytic - numeric) / max(abs(numeric), 1e-12))
-    return Check.at_most(claim, worst, FD_TOL)
 
 
 def longest_path(output: Tensor, source: Tensor, ops: frozenset[str]) -> int:
