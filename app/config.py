@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         le=300,
         description="Time a write keeps retrying a busy database; past it, 503 with Retry-After.",
     )
+    study_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description=(
+            "Threads per worker that run the study loop's database work at once; the rest wait "
+            "their turn (more threads share one interpreter lock thinner and slow the writer)."
+        ),
+    )
     db_pool_size: int = Field(
         default=10, ge=1, le=500, description="Database connections each worker keeps open."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
     app.state.catalog_cache = CatalogCache()
+    app.state.study_limiters = weakref.WeakKeyDictionary()  # see study_limiter
     app.state.url_paths = {}  # see cached_url_for
     app.state.clock = clock or utcnow
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.auth.sessions import COOKIE_NAME, SessionInfo, csrf_matches, load_session
 from app.auth.tokens import user_for_token
@@ -109,12 +112,25 @@ async def as_api_user(request: Request, now: datetime, work: Callable[[Session, 
         with request.app.state.sessionmaker() as session:
             return work(session, api_user(request, session, now))
 
-    return await run_in_threadpool(run)
+    return await anyio.to_thread.run_sync(run, limiter=study_limiter(request))
 
 
-async def _current_session(request: Request) -> SessionInfo | None:
-    """current_session as a dependency: async, so FastAPI does not hop to the threadpool for it."""
-    return current_session(request)
+def study_limiter(request: Request) -> CapacityLimiter:
+    """The event loop's limiter for as_api_user's threads (Settings.study_threads).
 
-
-SessionInfoDep = Annotated[SessionInfo | None, Depends(_current_session)]
+    Not the shared thread pool of 40: a study step is a few milliseconds of Python, and with 32
+    of them in threads at once each got a thin slice of the interpreter lock, so the SQLite
+    writer's turn (one at a time) stretched to many times its CPU time and everybody queued on
+    it. With a few threads the rest wait in the event loop instead, and the turn stays short.
+    One per event loop, made on first use: a limiter belongs to its loop, and a worker has one
+    loop while tests may drive one app from several.
+    """
+    limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
+        request.app.state.study_limiters
+    )
+    loop = asyncio.get_running_loop()
+    limiter = limiters.get(loop)
+    if limiter is None:
+        settings: Settings = request.app.state.settings
+        limiter = limiters[loop] = CapacityLimiter(settings.study_threads)
+    return limiter

@@ -160,3 +160,44 @@ def test_writers_queue_at_the_gate_and_one_held_past_the_budget_answers_503(
         done = client.post("/api/v1/reviews", json=body, headers=ada.headers)
         assert done.status_code == 201, done.text
         assert client.get("/api/v1/reviews", headers=ada.headers).json()[0]["card"] == body["card"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_study_steps_run_at_most_study_threads_at_once(
+    study_settings: Settings,
+    make_account: Callable[[str], Account],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rest wait in the event loop, not in threads that share the interpreter lock."""
+    import app.api.study as study_api
+
+    running, most = 0, 0
+    lock = threading.Lock()
+    real_next_card = study_api.next_card
+
+    def slow_next_card(**kwargs: object) -> object:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)  # long enough that six requests overlap if nothing holds them back
+        with lock:
+            running -= 1
+        return real_next_card(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(study_api, "next_card", slow_next_card)
+    ada = make_account("ada")
+    settings = study_settings.model_copy(update={"study_threads": 2})
+    statuses: list[int] = []
+    with TestClient(create_app(settings)) as client:
+
+        def ask() -> None:
+            statuses.append(client.get("/api/v1/study/next", headers=ada.headers).status_code)
+
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert statuses == [200] * 6
+    assert most == 2, f"{most} study steps ran at once with study_threads=2"
